@@ -1,0 +1,47 @@
+"""Write files so that a half-written artefact never looks finished."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; rename it over `target` only if the block succeeds.
+
+    The temporary name keeps the target's suffix so tools that infer a format from it (ffmpeg) work.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{target.suffix}", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_bytes(target: Path, data: bytes) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def write_text(target: Path, text: str) -> Path:
+    return write_bytes(target, text.encode("utf-8"))
+
+
+def write_text_if_changed(target: Path, text: str) -> bool:
+    """Write only when the content differs, so Make sees an unchanged mtime. Returns True if written."""
+    target = Path(target)
+    data = text.encode("utf-8")
+    if target.exists() and target.read_bytes() == data:
+        return False
+    write_bytes(target, data)
+    return True

@@ -1,0 +1,105 @@
+"""The command line: a thin layer over the library. The only place that prints errors and exits."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.errors import PipelineError
+from pipeline.stages import STAGES
+
+log = logging.getLogger("pipeline")
+
+EXAMPLES = """\
+examples:
+  pipeline check-config 463     validate config/show.yaml and every episode.yaml
+  pipeline ingest 463           make build/463/asr.wav and the podcast MP3
+  pipeline publish 463 --dry-run
+Usually you run `make publish EPISODE=463`, which runs every stage in order and skips what is up to date.
+"""
+
+
+def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipeline",
+        description="Episode production pipeline: turns a recording into a published podcast episode.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project folder holding config/ and episodes/ (default: .)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every external command")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser(
+        "check-config", help="validate show.yaml and every episode.yaml; write the per-stage config slices",
+        description="Validate config/show.yaml and every episodes/*/episode.yaml, reporting every problem at once.",
+    )
+    check.add_argument("episode", help="episode id: a folder name under episodes/, e.g. 463")
+
+    for spec in STAGES.values():
+        sub = commands.add_parser(spec.name, help=spec.help, description=spec.help[0].upper() + spec.help[1:] + ".")
+        sub.add_argument("episode", help="episode id: a folder name under episodes/, e.g. 463")
+        module = spec.load() if spec.name in argv else None
+        if module is not None and hasattr(module, "add_arguments"):
+            module.add_arguments(sub)
+    return parser
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    log.setLevel(level)
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            return f"{record.levelname.lower()}: {message}"
+        return message
+
+
+def run_command(args: argparse.Namespace) -> list[Path]:
+    from pipeline.config import Project, check_episode_id, load_project
+    from pipeline.context import Context
+    from pipeline.slices import write_slices
+
+    project = Project(args.root)
+    check_episode_id(args.episode, project)
+    loaded = load_project(project)
+    for warning in loaded.warnings:
+        log.warning(warning)
+    context = Context.create(project, loaded, args.episode, args)
+    if args.command == "check-config":
+        return write_slices(context.paths.build, loaded.show, context.episode)
+    module = STAGES[args.command].load()
+    return module.run(context)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # A stage module (and its options) is imported only when that stage is named on the command line.
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        written = run_command(args)
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+    for path in written:
+        log.debug("wrote %s", path)
+    return 0

@@ -1,0 +1,512 @@
+"""Show and episode configuration: strict models, loaded and validated before any stage runs.
+
+Every problem in every file is collected and reported at once, each naming the file, the key,
+the bad value and what is expected. Unknown keys are warnings with a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from pipeline.errors import ConfigError
+
+EPISODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+def check_web_url(value: str) -> str:
+    """Accept only absolute http(s) URLs with a host; refuses javascript:, data:, relative paths."""
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError("must be an http:// or https:// URL (javascript:, data: and relative links are refused)")
+    if not parts.hostname or " " in value:
+        raise ValueError("is not a well-formed URL; expected something like https://example.com/page")
+    return value
+
+
+WebUrl = Annotated[str, AfterValidator(check_web_url)]
+
+
+def check_timestamp(value: str | int | float) -> float:
+    """'MM:SS', 'HH:MM:SS(.fff)' or seconds → seconds."""
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("must not be negative")
+        return float(value)
+    match = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)", str(value).strip())
+    if not match:
+        raise ValueError("must be a time like 00:00, 12:34 or 1:02:03")
+    hours, minutes, seconds = match.groups()
+    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+Timestamp = Annotated[float, Field(ge=0)]
+
+
+class StrictModel(BaseModel):
+    # Unknown keys are reported as warnings by `unknown_key_warnings` before validation.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# ---------------------------------------------------------------- show.yaml
+
+
+class Owner(StrictModel):
+    name: str = Field(min_length=1)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Category(StrictModel):
+    category: str = Field(min_length=1)
+    subcategory: str | None = None
+
+
+class Person(StrictModel):
+    name: str = Field(min_length=1)
+    role: str = "host"
+    group: str = "cast"
+    img: WebUrl | None = None
+    href: WebUrl | None = None
+
+
+class Funding(StrictModel):
+    url: WebUrl
+    text: str = "Support the show"
+
+
+class AudioSettings(StrictModel):
+    loudness_lufs: float = Field(default=-16.0, ge=-30, le=-10)
+    true_peak_db: float = Field(default=-1.0, ge=-9, le=0)
+    loudness_range: float = Field(default=11.0, ge=1, le=20)
+    bitrate_kbps: int = Field(default=128, ge=32, le=320)
+    sample_rate: Literal[44100, 48000] = 44100
+    channels: Literal[1, 2] = 2
+
+
+class TranscriptionSettings(StrictModel):
+    engine: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
+    model: str = "tiny.en"
+    language: str = "en"
+    beam_size: int = Field(default=5, ge=1, le=10)
+    threads: int = Field(default=0, ge=0, description="0 = every core")
+    vad: bool = True
+    glossary: list[str] = Field(default_factory=list)
+
+
+class CaptionSettings(StrictModel):
+    max_chars_per_line: int = Field(default=42, ge=16, le=80)
+    max_lines: int = Field(default=2, ge=1, le=3)
+    min_duration: float = Field(default=1.0, gt=0)
+    max_duration: float = Field(default=7.0, gt=0)
+    max_chars_per_second: float = Field(default=20.0, gt=0)
+    max_pause: float = Field(default=1.5, gt=0)
+
+
+class NotesSettings(StrictModel):
+    citation_style: str = "apa"
+    summary_sentences: int = Field(default=3, ge=2, le=4)
+    min_chapter_seconds: float = Field(default=30.0, ge=5)
+    credits: list[str] = Field(default_factory=list)
+
+
+class VideoFormat(StrictModel):
+    name: str = Field(pattern=r"^[a-z0-9-]+$")
+    width: int = Field(ge=128, le=3840)
+    height: int = Field(ge=128, le=3840)
+
+
+class VideoSettings(StrictModel):
+    formats: list[VideoFormat] = Field(
+        default_factory=lambda: [VideoFormat(name="landscape", width=1280, height=720)]
+    )
+    fps: int = Field(default=24, ge=1, le=60)
+    font: str | None = Field(default=None, description="TTF path; default: the bundled DejaVu Sans Bold")
+    font_size: int = Field(default=0, ge=0, description="0 = scaled to the frame height")
+    text_color: str = "#FFFFFF"
+    highlight_color: str = "#FFD400"
+    outline_color: str = "#000000"
+    outline_width: int = Field(default=3, ge=0, le=12)
+    position: Literal["bottom", "middle", "top"] = "bottom"
+    highlight_words: bool = True
+    crf: int = Field(default=23, ge=0, le=51)
+    preset: str = "veryfast"
+    audio_bitrate_kbps: int = Field(default=128, ge=32, le=320)
+
+
+class S3Settings(StrictModel):
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: WebUrl | None = None
+    acl: str | None = Field(default=None, description="e.g. public-read; none by default")
+    multipart_threshold_mb: int = Field(default=8, ge=5)
+    max_concurrency: int = Field(default=4, ge=1, le=32)
+
+
+class LockedSettings(StrictModel):
+    locked: bool = True
+    owner: str | None = None
+
+
+class ShowConfig(StrictModel):
+    title: str = Field(min_length=1)
+    author: str = Field(min_length=1)
+    owner: Owner
+    description: str = Field(min_length=1)
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+    categories: list[Category] = Field(min_length=1)
+    explicit: bool = False
+    cover: str = Field(min_length=1, description="path relative to the project root")
+    website: WebUrl
+    public_url: WebUrl
+    publish_target: str = "public/"
+    podcast_guid: str | None = Field(default=None, pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    copyright: str | None = None
+    locked: LockedSettings | None = None
+    persons: list[Person] = Field(default_factory=list)
+    funding: list[Funding] = Field(default_factory=list)
+    audio: AudioSettings = Field(default_factory=AudioSettings)
+    transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
+    captions: CaptionSettings = Field(default_factory=CaptionSettings)
+    notes: NotesSettings = Field(default_factory=NotesSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
+    s3: S3Settings = Field(default_factory=S3Settings)
+
+    @property
+    def public_base(self) -> str:
+        return self.public_url.rstrip("/") + "/"
+
+
+# ---------------------------------------------------------------- episode.yaml
+
+
+class Link(StrictModel):
+    title: str = Field(min_length=1)
+    url: WebUrl
+    mentions: list[str] = Field(default_factory=list)
+
+
+class Chapter(StrictModel):
+    start: Annotated[float, Field(ge=0)]
+    title: str = Field(min_length=1)
+    url: WebUrl | None = None
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _parse_start(cls, value: Any) -> float:
+        return check_timestamp(value)
+
+
+class Reference(BaseModel):
+    """A cited work in CSL-JSON. Only `title` is required; other CSL fields pass through."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+
+    title: str = Field(min_length=1)
+    DOI: str | None = Field(default=None, pattern=r"^10\.\d{4,9}/\S+$")
+    PMID: str | None = Field(default=None, pattern=r"^\d{1,9}$")
+    URL: WebUrl | None = None
+    mentions: list[str] = Field(default_factory=list)
+
+    def csl(self, item_id: str) -> dict[str, Any]:
+        data = self.model_dump(exclude_none=True, by_alias=True)
+        data.pop("mentions", None)
+        data.setdefault("type", "article-journal")
+        return {"id": item_id, **data}
+
+
+class EpisodeConfig(StrictModel):
+    number: int = Field(ge=0)
+    title: str = Field(min_length=1)
+    date: AwareDatetime
+    recording: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    summary: str | None = None
+    slug: str | None = Field(default=None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    episode_type: Literal["full", "trailer", "bonus"] = "full"
+    season: int | None = Field(default=None, ge=1)
+    explicit: bool | None = None
+    glossary: list[str] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+    chapters: list[Chapter] | None = None
+    persons: list[Person] = Field(default_factory=list)
+    draft: bool = False
+
+    @field_validator("chapters")
+    @classmethod
+    def _chapters_ascending(cls, chapters: list[Chapter] | None) -> list[Chapter] | None:
+        if chapters:
+            if chapters[0].start != 0:
+                raise ValueError("the first chapter must start at 00:00")
+            starts = [c.start for c in chapters]
+            if starts != sorted(set(starts)):
+                raise ValueError("chapter start times must be strictly ascending")
+        return chapters
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """ASCII, lowercase, hyphenated: safe for file names, URLs and S3 keys."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > max_length:
+            break
+        slug = candidate
+    return slug or "episode"
+
+
+class Episode(BaseModel):
+    """A validated episode: its id (folder name), folder, and configuration."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    folder: Path
+    config: EpisodeConfig
+
+    @property
+    def slug(self) -> str:
+        return self.config.slug or slugify(self.config.title)
+
+    @property
+    def key(self) -> str:
+        """The stable, readable folder name used for published files: `463-does-massage-help-…`."""
+        return f"{self.id}-{self.slug}"
+
+    @property
+    def recording(self) -> Path:
+        return self.folder / self.config.recording
+
+    @property
+    def date(self) -> datetime:
+        return self.config.date
+
+
+# ---------------------------------------------------------------- loading and error reporting
+
+
+def _describe(value: Any) -> str:
+    text = repr(value.isoformat()) if isinstance(value, datetime) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "function-before") or str(part).startswith(("function-", "lax-")):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _expected(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "timezone_aware":
+        return "needs a time zone, e.g. 2026-11-23T09:00:00-08:00"
+    if kind in ("datetime_parsing", "datetime_from_date_parsing", "datetime_type"):
+        return "must be a date and time with zone, e.g. 2026-11-23T09:00:00-08:00"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def format_validation_errors(source: Path, exc: ValidationError) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        where = _location(error["loc"])
+        if error["type"] == "missing":
+            problems.append(f"{source}: {where}: is required")
+        else:
+            problems.append(f"{source}: {where}: {_describe(error.get('input'))} {_expected(error)}")
+    return problems
+
+
+def unknown_key_warnings(source: Path, data: Any, model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Keys the model does not define, with a did-you-mean. CSL-JSON references are free-form."""
+    if not isinstance(data, dict) or model.model_config.get("extra") == "allow":
+        return []
+    warnings = []
+    fields = model.model_fields
+    for key, value in data.items():
+        where = f"{prefix}{key}"
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(fields)}"
+            warnings.append(f"{source}: {where}: unknown key, ignored{hint}")
+            continue
+        sub = _nested_model(fields[key].annotation)
+        if sub is None:
+            continue
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                warnings += unknown_key_warnings(source, item, sub, f"{where}[{index}].")
+        else:
+            warnings += unknown_key_warnings(source, value, sub, f"{where}.")
+    return warnings
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def read_yaml(path: Path, problems: list[str], shown_as: Path | None = None) -> dict[str, Any] | None:
+    name = shown_as or path
+    if not path.is_file():
+        problems.append(f"{name}: file not found")
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problems.append(f"{name}: not valid YAML: {exc}".replace("\n", " "))
+        return None
+    if not isinstance(data, dict):
+        problems.append(f"{name}: expected a mapping of keys to values at the top level")
+        return None
+    return data
+
+
+ENV_OVERRIDES = {"PUBLISH_TARGET": "publish_target", "PUBLIC_URL": "public_url"}
+
+
+class Project:
+    """Where a show lives on disk: config/, episodes/, build/ and the local publish folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.config_dir = self.root / "config"
+        self.show_file = self.config_dir / "show.yaml"
+        self.episodes_dir = self.root / "episodes"
+        self.build_dir = self.root / "build"
+
+    def episode_ids(self) -> list[str]:
+        if not self.episodes_dir.is_dir():
+            return []
+        return sorted(
+            p.name for p in self.episodes_dir.iterdir() if p.is_dir() and (p / "episode.yaml").is_file()
+        )
+
+    def relative(self, path: Path) -> Path:
+        """A path as a creator would type it: relative to the project root when inside it."""
+        try:
+            return Path(path).resolve().relative_to(self.root)
+        except ValueError:
+            return Path(path)
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative)
+        return path if path.is_absolute() else self.root / path
+
+
+class Loaded(BaseModel):
+    """The validated configuration of a project: the show and every episode."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    show: ShowConfig
+    episodes: dict[str, Episode]
+    warnings: list[str]
+
+
+def check_episode_id(episode_id: str, project: Project) -> None:
+    """Refuse ids that are not a plain folder name, or that name no episode."""
+    from pipeline.errors import UsageError
+
+    if not episode_id:
+        raise UsageError("no episode given", hint="type: make publish EPISODE=463 (a folder under episodes/)")
+    if not EPISODE_ID_PATTERN.fullmatch(episode_id):
+        raise UsageError(
+            f"'{episode_id}' is not an episode id",
+            hint="use the name of a folder under episodes/, e.g. make publish EPISODE=463",
+        )
+    if episode_id not in project.episode_ids():
+        known = ", ".join(project.episode_ids()) or "none"
+        raise UsageError(
+            f"no episode '{episode_id}': {project.episodes_dir / episode_id / 'episode.yaml'} does not exist",
+            hint=f"use one of: {known} (e.g. make publish EPISODE={project.episode_ids()[0] if project.episode_ids() else '463'})",
+        )
+
+
+def load_project(project: Project, environ: dict[str, str] | None = None) -> Loaded:
+    """Load and validate show.yaml and every episode.yaml; raise ConfigError with every problem."""
+    environ = dict(os.environ if environ is None else environ)
+    problems: list[str] = []
+    warnings: list[str] = []
+    show_file = project.relative(project.show_file)
+
+    show: ShowConfig | None = None
+    raw_show = read_yaml(project.show_file, problems, show_file)
+    if raw_show is not None:
+        warnings += unknown_key_warnings(show_file, raw_show, ShowConfig)
+        for variable, key in ENV_OVERRIDES.items():
+            if environ.get(variable):
+                raw_show[key] = environ[variable]
+        try:
+            show = ShowConfig.model_validate(raw_show)
+        except ValidationError as exc:
+            problems += format_validation_errors(show_file, exc)
+        if show is not None:
+            cover = project.resolve(show.cover)
+            if not cover.is_file():
+                problems.append(f"{show_file}: cover: {show.cover!r} does not exist (path is relative to {project.root})")
+
+    episodes: dict[str, Episode] = {}
+    numbers: dict[int, str] = {}
+    for episode_id in project.episode_ids():
+        path = project.episodes_dir / episode_id / "episode.yaml"
+        source = project.relative(path)
+        raw = read_yaml(path, problems, source)
+        if raw is None:
+            continue
+        warnings += unknown_key_warnings(source, raw, EpisodeConfig)
+        try:
+            config = EpisodeConfig.model_validate(raw)
+        except ValidationError as exc:
+            problems += format_validation_errors(source, exc)
+            continue
+        episode = Episode(id=episode_id, folder=path.parent, config=config)
+        recording = episode.recording
+        if not recording.is_file():
+            problems.append(f"{source}: recording: {config.recording!r} does not exist in {source.parent}/")
+        elif recording.resolve().parent != path.parent.resolve():
+            problems.append(f"{source}: recording: {config.recording!r} must be a file in the episode's folder")
+        if config.number in numbers:
+            problems.append(
+                f"{source}: number: {config.number} is already used by episodes/{numbers[config.number]}; "
+                "each episode needs its own number"
+            )
+        numbers.setdefault(config.number, episode_id)
+        episodes[episode_id] = episode
+
+    if problems or show is None:
+        raise ConfigError(problems + [f"(warning) {w}" for w in warnings])
+    return Loaded(show=show, episodes=episodes, warnings=warnings)

@@ -1,0 +1,44 @@
+"""What every stage receives: the validated show, the episode, its paths and the command-line options."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.config import Episode, Loaded, Project, ShowConfig
+from pipeline.layout import EpisodePaths, episode_paths
+
+
+@dataclass(frozen=True)
+class Context:
+    project: Project
+    show: ShowConfig
+    episode: Episode
+    episodes: dict[str, Episode]
+    options: argparse.Namespace = field(default_factory=argparse.Namespace)
+
+    @property
+    def paths(self) -> EpisodePaths:
+        return episode_paths(self.project, self.episode)
+
+    def paths_of(self, episode: Episode) -> EpisodePaths:
+        return episode_paths(self.project, episode)
+
+    def option(self, name: str, default: object = None) -> object:
+        return getattr(self.options, name, default)
+
+    @property
+    def cover(self) -> Path:
+        return self.project.resolve(self.show.cover)
+
+    @classmethod
+    def create(cls, project: Project, loaded: Loaded, episode_id: str,
+               options: argparse.Namespace | None = None) -> Context:
+        return cls(
+            project=project,
+            show=loaded.show,
+            episode=loaded.episodes[episode_id],
+            episodes=loaded.episodes,
+            options=options or argparse.Namespace(),
+        )

@@ -1,0 +1,68 @@
+"""One exception hierarchy for the whole pipeline.
+
+The library raises these; only `pipeline.cli` turns them into `error: …` lines and exit codes.
+"""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base of every error the pipeline reports to a creator."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  fix: {self.hint}" if self.hint else self.message
+
+
+class UsageError(PipelineError):
+    """The command line itself is wrong (bad episode id, unknown option)."""
+
+    exit_code = 2
+
+
+class ConfigError(PipelineError):
+    """show.yaml or episode.yaml is invalid. Carries every problem found, not just the first."""
+
+    exit_code = 3
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        count = len(problems)
+        header = f"{count} configuration problem{'s' if count != 1 else ''}:"
+        super().__init__("\n".join([header, *(f"  - {p}" for p in problems)]))
+
+
+class InputError(PipelineError):
+    """A recording, image or other input file is missing, empty or unreadable."""
+
+    exit_code = 4
+
+
+class ToolError(PipelineError):
+    """An external tool (ffmpeg, a Whisper engine, S3) failed."""
+
+    exit_code = 5
+
+
+class ValidationError(PipelineError):
+    """A built artefact (the feed, artwork) breaks a directory's rules; publishing is refused."""
+
+    exit_code = 6
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        count = len(problems)
+        header = f"feed validation found {count} problem{'s' if count != 1 else ''}:"
+        super().__init__("\n".join([header, *(f"  - {p}" for p in problems)]))
+
+
+class PublishError(PipelineError):
+    """Uploading failed, or the target cannot be written (credentials, bucket, lock)."""
+
+    exit_code = 7

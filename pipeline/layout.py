@@ -1,0 +1,176 @@
+"""Where every artefact lives: in build/<id>/ while building, and under which key once published.
+
+Stages never invent file names: they ask here, so the Makefile, the feed and the publisher agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Episode, Project
+
+
+@dataclass(frozen=True)
+class EpisodePaths:
+    """Files in build/<id>/. Public ones are listed in `public_files`."""
+
+    build: Path
+    slug: str
+
+    # stage config slices: written only when their content changes, so Make rebuilds only what a change affects
+    def config_slice(self, stage: str) -> Path:
+        return self.build / "config" / f"{stage}.json"
+
+    @property
+    def asr_wav(self) -> Path:  # 16 kHz mono, for Whisper
+        return self.build / "asr.wav"
+
+    @property
+    def normalised_mp3(self) -> Path:  # loudness-normalised, untagged
+        return self.build / "normalised.mp3"
+
+    @property
+    def podcast_mp3(self) -> Path:  # the published MP3: tags, cover art, chapters
+        return self.build / f"{self.slug}.mp3"
+
+    @property
+    def transcript_json(self) -> Path:
+        return self.build / "transcript.json"
+
+    @property
+    def captions_vtt(self) -> Path:
+        return self.build / "captions.vtt"
+
+    @property
+    def captions_srt(self) -> Path:
+        return self.build / "captions.srt"
+
+    @property
+    def transcript_txt(self) -> Path:
+        return self.build / "transcript.txt"
+
+    @property
+    def transcript_p20_json(self) -> Path:
+        return self.build / "transcript.p20.json"
+
+    @property
+    def shownotes_md(self) -> Path:
+        return self.build / "shownotes.md"
+
+    @property
+    def shownotes_html(self) -> Path:
+        return self.build / "shownotes.html"
+
+    @property
+    def chapters_json(self) -> Path:
+        return self.build / "chapters.json"
+
+    def video_mp4(self, format_name: str = "landscape") -> Path:
+        suffix = "" if format_name == "landscape" else f"-{format_name}"
+        return self.build / f"{self.slug}{suffix}.mp4"
+
+    @property
+    def video_vtt(self) -> Path:  # the WebVTT beside the MP4, for web players
+        return self.build / f"{self.slug}.vtt"
+
+    @property
+    def cover(self) -> Path:  # the show cover, copied for the episode (feed item image, audiogram)
+        return self.build / "cover.jpg"
+
+
+def episode_paths(project: Project, episode: Episode) -> EpisodePaths:
+    return EpisodePaths(build=project.build_dir / episode.id, slug=episode.slug)
+
+
+# Published layout: keys relative to the target root, joined to PUBLIC_URL for every URL in the feeds.
+FEED_KEY = "feed.xml"
+VIDEO_FEED_KEY = "feed-video.xml"
+INDEX_KEY = "index.html"
+COVER_KEY_PREFIX = "cover"
+
+
+def episode_prefix(episode: Episode) -> str:
+    return f"episodes/{episode.key}/"
+
+
+def public_key(episode: Episode, path: Path) -> str:
+    """The key a build file of `episode` is published under."""
+    return episode_prefix(episode) + path.name
+
+
+def public_url(base: str, key: str) -> str:
+    return base.rstrip("/") + "/" + key.lstrip("/")
+
+
+def public_files(paths: EpisodePaths, video_formats: list[str]) -> list[Path]:
+    """Every file of an episode that listeners and viewers may fetch. Nothing else is published."""
+    files = [
+        paths.podcast_mp3,
+        paths.captions_vtt,
+        paths.captions_srt,
+        paths.transcript_txt,
+        paths.transcript_p20_json,
+        paths.transcript_json,
+        paths.chapters_json,
+        paths.shownotes_html,
+        paths.video_vtt,
+    ]
+    files += [paths.video_mp4(name) for name in video_formats]
+    return files
+
+
+# ---------------------------------------------------------------- show-level artefacts
+
+
+def feed_path(project: Project) -> Path:
+    return project.build_dir / FEED_KEY
+
+
+def video_feed_path(project: Project) -> Path:
+    return project.build_dir / VIDEO_FEED_KEY
+
+
+def site_dir(project: Project) -> Path:
+    """build/site/ mirrors the published layout: build/site/<key> is published as <key>."""
+    return project.build_dir / "site"
+
+
+def cover_key(cover: Path) -> str:
+    return f"{COVER_KEY_PREFIX}{cover.suffix.lower()}"
+
+
+def published_episodes(project: Project, episodes: dict[str, Episode]) -> list[Episode]:
+    """Non-draft episodes whose podcast MP3 has been built, newest first."""
+    ready = [
+        episode for episode in episodes.values()
+        if not episode.config.draft and episode_paths(project, episode).podcast_mp3.is_file()
+    ]
+    return sorted(ready, key=lambda episode: (episode.date, episode.config.number), reverse=True)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Every file that goes public, with its key. Media first, pages and feeds last."""
+
+    media: list[tuple[Path, str]]  # episode files and the cover: immutable, go up first
+    pages: list[tuple[Path, str]]  # the site: goes up after the media
+    feeds: list[tuple[Path, str]]  # feed.xml, feed-video.xml: go up last
+
+    @property
+    def all(self) -> list[tuple[Path, str]]:
+        return [*self.media, *self.pages, *self.feeds]
+
+
+def publication(project: Project, cover: Path, episodes: dict[str, Episode], video_formats: list[str]) -> Publication:
+    media: list[tuple[Path, str]] = [(cover, cover_key(cover))]
+    for episode in published_episodes(project, episodes):
+        paths = episode_paths(project, episode)
+        media += [(path, public_key(episode, path)) for path in public_files(paths, video_formats) if path.is_file()]
+    site = site_dir(project)
+    pages = sorted(
+        ((path, path.relative_to(site).as_posix()) for path in site.rglob("*") if path.is_file()),
+        key=lambda item: item[1],
+    ) if site.is_dir() else []
+    feeds = [(path, path.name) for path in (feed_path(project), video_feed_path(project)) if path.is_file()]
+    return Publication(media=media, pages=pages, feeds=feeds)

@@ -1,0 +1,24 @@
+"""Progress bars for long steps: shown on a terminal, silent in logs unless PIPELINE_PROGRESS=1."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from tqdm import tqdm
+
+
+def progress_bar(total: float | None, description: str, unit: str = "s", **kwargs: Any) -> tqdm:
+    forced = os.environ.get("PIPELINE_PROGRESS")
+    disable = (forced == "0") if forced is not None else not sys.stderr.isatty()
+    return tqdm(
+        total=total,
+        desc=description,
+        unit=unit,
+        disable=disable,
+        leave=False,
+        dynamic_ncols=True,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} {unit} [{elapsed}<{remaining}]",
+        **kwargs,
+    )

@@ -1,0 +1,64 @@
+"""Per-stage configuration slices, so Make rebuilds only what a configuration change affects.
+
+`pipeline check-config EPISODE` validates everything, then writes build/<id>/config/<stage>.json
+holding only the settings that stage reads. A file is rewritten only when its content changes, so
+editing an episode's links touches notes.json and feed.json, not transcribe.json or video.json.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pipeline.atomic import write_text_if_changed
+from pipeline.config import Episode, ShowConfig
+
+
+def _dump(value: Any) -> Any:
+    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+
+
+def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]]:
+    ep = episode.config
+    show_identity = {"title": show.title, "author": show.author, "cover": show.cover}
+    return {
+        "ingest": {"recording": ep.recording, "audio": _dump(show.audio)},
+        "tags": {
+            "show": show_identity,
+            "episode": {"number": ep.number, "title": ep.title, "date": ep.date.isoformat(),
+                        "description": ep.description, "slug": episode.slug},
+        },
+        "transcribe": {
+            "transcription": _dump(show.transcription),
+            "glossary": list(ep.glossary),
+            "captions": _dump(show.captions),
+        },
+        "notes": {
+            "show": {**show_identity, "public_url": show.public_url, "website": show.website},
+            "notes": _dump(show.notes),
+            "episode": ep.model_dump(mode="json", exclude={"recording", "draft", "episode_type", "season"}),
+        },
+        "video": {
+            "show": show_identity,
+            "title": ep.title,
+            "number": ep.number,
+            "video": _dump(show.video),
+            "slug": episode.slug,
+        },
+        "feed": {
+            "show": show.model_dump(mode="json", exclude={"transcription", "captions", "video", "audio", "s3", "publish_target"}),
+            "episode": ep.model_dump(mode="json"),
+        },
+        "publish": {"publish_target": show.publish_target, "s3": _dump(show.s3), "public_url": show.public_url},
+    }
+
+
+def write_slices(build_dir: Path, show: ShowConfig, episode: Episode) -> list[Path]:
+    """Write every slice that changed; return the paths written."""
+    written = []
+    for stage, data in stage_slices(show, episode).items():
+        path = build_dir / "config" / f"{stage}.json"
+        if write_text_if_changed(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"):
+            written.append(path)
+    return written
