@@ -24,19 +24,14 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
 }
 
-# Chapters JSON has its own registered type in the Podcasting 2.0 spec.
-SPECIAL_NAMES = {"chapters.json": "application/json+chapters"}
-
 MEDIA_CACHE = "public, max-age=31536000, immutable"
 CHANGING_CACHE = "public, max-age=300"
 CHANGING_SUFFIXES = {".xml", ".html"}
 
 
 def content_type(key: str) -> str:
-    path = PurePosixPath(key)
-    if path.name in SPECIAL_NAMES:
-        return SPECIAL_NAMES[path.name]
-    return CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    """HTTP Content-Type. (The feed's `type` attributes are separate: chapters are application/json+chapters there.)"""
+    return CONTENT_TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
 
 
 def cache_control(key: str) -> str:
