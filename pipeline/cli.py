@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, UsageError
 from pipeline.stages import STAGES
 
 log = logging.getLogger("pipeline")
@@ -31,24 +31,35 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help="project folder holding config/ and episodes/ (default: .)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every external command")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    _add_common_options(parser, defaults=True)
+    # The same options after the command (`pipeline ingest 463 -v`); SUPPRESS keeps the top-level values otherwise.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common_options(common, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     check = commands.add_parser(
-        "check-config", help="validate show.yaml and every episode.yaml; write the per-stage config slices",
+        "check-config", parents=[common], help="validate show.yaml and every episode.yaml; write the per-stage config slices",
         description="Validate config/show.yaml and every episodes/*/episode.yaml, reporting every problem at once.",
     )
     check.add_argument("episode", help="episode id: a folder name under episodes/, e.g. 463")
 
     for spec in STAGES.values():
-        sub = commands.add_parser(spec.name, help=spec.help, description=spec.help[0].upper() + spec.help[1:] + ".")
+        sub = commands.add_parser(spec.name, parents=[common], help=spec.help, description=spec.help[0].upper() + spec.help[1:] + ".")
         sub.add_argument("episode", help="episode id: a folder name under episodes/, e.g. 463")
         module = spec.load() if spec.name in argv else None
         if module is not None and hasattr(module, "add_arguments"):
             module.add_arguments(sub)
     return parser
+
+
+def _add_common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--root", type=Path, default=default(Path.cwd()),
+                        help="project folder holding config/ and episodes/ (default: .)")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default(False), help="log every external command")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default(False), help="only errors")
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
@@ -72,7 +83,7 @@ class _Formatter(logging.Formatter):
 def run_command(args: argparse.Namespace) -> list[Path]:
     from pipeline.config import Project, check_episode_id, load_project
     from pipeline.context import Context
-    from pipeline.slices import write_slices
+    from pipeline.slices import write_make_variables, write_slices
 
     project = Project(args.root)
     check_episode_id(args.episode, project)
@@ -81,7 +92,9 @@ def run_command(args: argparse.Namespace) -> list[Path]:
         log.warning(warning)
     context = Context.create(project, loaded, args.episode, args)
     if args.command == "check-config":
-        return write_slices(context.paths.build, loaded.show, context.episode)
+        written = write_slices(context.paths.build, loaded.show, context.episode)
+        make_fragment = write_make_variables(project.root, loaded.show, context.episode, context.paths.build)
+        return [*written, *([make_fragment] if make_fragment else [])]
     module = STAGES[args.command].load()
     return module.run(context)
 
@@ -94,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose, args.quiet)
     try:
         written = run_command(args)
+    except UsageError as exc:  # one line: what was wrong and what to type
+        print(f"error: {exc.message}; {exc.hint}" if exc.hint else f"error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

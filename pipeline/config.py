@@ -442,17 +442,17 @@ def check_episode_id(episode_id: str, project: Project) -> None:
     from pipeline.errors import UsageError
 
     if not episode_id:
-        raise UsageError("no episode given", hint="type: make publish EPISODE=463 (a folder under episodes/)")
+        raise UsageError("no episode given", hint="type e.g. make publish EPISODE=463 (a folder under episodes/)")
     if not EPISODE_ID_PATTERN.fullmatch(episode_id):
         raise UsageError(
             f"'{episode_id}' is not an episode id",
-            hint="use the name of a folder under episodes/, e.g. make publish EPISODE=463",
+            hint="type the name of a folder under episodes/, e.g. make publish EPISODE=463",
         )
     if episode_id not in project.episode_ids():
         known = ", ".join(project.episode_ids()) or "none"
         raise UsageError(
-            f"no episode '{episode_id}': {project.episodes_dir / episode_id / 'episode.yaml'} does not exist",
-            hint=f"use one of: {known} (e.g. make publish EPISODE={project.episode_ids()[0] if project.episode_ids() else '463'})",
+            f"no episode '{episode_id}': episodes/{episode_id}/episode.yaml does not exist",
+            hint=f"type one of: {known}, e.g. make publish EPISODE={project.episode_ids()[0] if project.episode_ids() else '463'}",
         )
 
 

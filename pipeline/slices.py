@@ -62,3 +62,37 @@ def write_slices(build_dir: Path, show: ShowConfig, episode: Episode) -> list[Pa
         if write_text_if_changed(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"):
             written.append(path)
     return written
+
+
+def _make_escape(path: Path | str) -> str:
+    return str(path).replace("\\", "\\\\").replace(" ", "\\ ").replace("$", "$$").replace("#", "\\#")
+
+
+def make_variables(project_root: Path, show: ShowConfig, episode: Episode, build_dir: Path) -> str:
+    """The file names Make needs for one episode, as a makefile fragment (build/<id>/paths.mk)."""
+    from pipeline.layout import EpisodePaths
+
+    paths = EpisodePaths(build=build_dir, slug=episode.slug)
+
+    def rel(path: Path) -> str:
+        try:
+            return _make_escape(path.resolve().relative_to(project_root))
+        except ValueError:
+            return _make_escape(path)
+
+    cover = Path(show.cover) if Path(show.cover).is_absolute() else project_root / show.cover
+    videos = " ".join(rel(paths.video_mp4(f.name)) for f in show.video.formats)
+    return "\n".join([
+        "# Written by `pipeline check-config`; do not edit.",
+        f"RECORDING := {rel(episode.recording)}",
+        f"COVER := {rel(cover)}",
+        f"MP3 := {rel(paths.podcast_mp3)}",
+        f"VIDEOS := {videos}",
+        f"VIDEO_VTT := {rel(paths.video_vtt)}",
+        "",
+    ])
+
+
+def write_make_variables(project_root: Path, show: ShowConfig, episode: Episode, build_dir: Path) -> Path | None:
+    path = build_dir / "paths.mk"
+    return path if write_text_if_changed(path, make_variables(project_root, show, episode, build_dir)) else None

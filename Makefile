@@ -1,0 +1,124 @@
+# Episode pipeline. `make help` lists the targets.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules --warn-undefined-variables
+
+PYTHON ?= python3
+VENV := .venv
+VENV_STAMP := $(VENV)/.installed
+PIPELINE := $(VENV)/bin/pipeline
+EPISODE ?=
+EPISODE_CHECKED ?=
+# openai-whisper is installed without its dependencies: it declares triton on Linux x86-64, a large wheel that
+# CPU inference never uses. Its other needs are listed in pyproject.toml.
+OPENAI_WHISPER := openai-whisper==20250625
+
+.PHONY: help venv publish ingest transcribe notes video feed validate test lint bench serve clean distclean
+
+help: ## list the targets
+	@echo "usage: make TARGET [EPISODE=id]"
+	@echo
+	@grep -hE '^[a-z][a-z -]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z -]+):.*## (.*)/  \1\t\2/' | \
+		awk -F'\t' '{ printf "  %-34s %s\n", $$1, $$2 }' | sed -E 's/^ +/  /'
+	@echo
+	@echo "Episodes: $$(ls episodes 2>/dev/null | tr '\n' ' ')"
+
+venv: $(VENV_STAMP) ## create .venv and install the project (done by every target that needs it)
+
+$(VENV_STAMP): pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -e '.[dev]'
+	$(VENV)/bin/python -m pip install -q --no-deps $(OPENAI_WHISPER)
+	@touch $@
+
+test: $(VENV_STAMP) ## run the whole test suite (fails when no test ran)
+	$(VENV)/bin/python -m pytest -q
+
+lint: $(VENV_STAMP) ## ruff over the package, tests and benchmarks
+	$(VENV)/bin/ruff check pipeline tests benchmarks scripts
+
+bench: $(VENV_STAMP) ## measure the stages against their baselines; writes build/bench.json
+	$(VENV)/bin/python -m benchmarks.run
+
+serve: $(VENV_STAMP) ## serve the published folder on http://127.0.0.1:8000 (HEAD and byte ranges)
+	$(VENV)/bin/python -m pipeline.serve $${PUBLISH_DIR:-public} --host 127.0.0.1 --port $${PORT:-8000}
+
+clean: ## remove build/ (keeps .venv and what was published to public/)
+	rm -rf build
+
+distclean: clean ## also remove .venv and public/
+	rm -rf $(VENV) public
+
+ifeq ($(EPISODE_CHECKED),)
+# ---------------------------------------------------------------- outer level: check EPISODE, then recurse
+publish: $(VENV_STAMP) ## the whole pipeline for EPISODE, then publish (folder or S3: PUBLISH_TARGET)
+ingest: $(VENV_STAMP) ## podcast MP3 (loudness-normalised, tagged) and the ASR WAV for EPISODE
+transcribe: $(VENV_STAMP) ## transcript, captions (SRT, WebVTT) for EPISODE
+notes: $(VENV_STAMP) ## show notes and chapters for EPISODE
+video: $(VENV_STAMP) ## captioned video (audiogram for audio-only recordings) for EPISODE
+feed: $(VENV_STAMP) ## RSS feeds and web site, with EPISODE built
+validate: $(VENV_STAMP) ## check the feeds against Apple's and Podcasting 2.0 rules
+
+publish ingest transcribe notes video feed validate:
+	@$(PIPELINE) check-config "$${EPISODE:-}"
+	@$(MAKE) --no-print-directory EPISODE_CHECKED=1 EPISODE="$${EPISODE:-}" $@
+
+else
+# ---------------------------------------------------------------- inner level: real file targets for one episode
+B := build/$(EPISODE)
+CFG := $(B)/config
+RECORDING :=
+COVER :=
+MP3 :=
+VIDEOS :=
+VIDEO_VTT :=
+include $(B)/paths.mk
+
+TRANSCRIPTS := $(B)/transcript.json $(B)/captions.vtt $(B)/captions.srt $(B)/transcript.txt $(B)/transcript.p20.json
+NOTES := $(B)/shownotes.md $(B)/shownotes.html $(B)/chapters.json
+FEEDS := build/feed.xml build/feed-video.xml build/site/index.html
+code = pipeline/stages/$(1).py $(wildcard pipeline/$(1)/*.py pipeline/templates/$(1)/*)
+
+ingest: $(MP3) $(B)/asr.wav
+transcribe: $(TRANSCRIPTS)
+notes: $(NOTES)
+video: $(VIDEOS) $(VIDEO_VTT)
+feed: $(FEEDS)
+validate: build/validation.txt
+publish: build/published.txt
+
+$(B)/normalised.mp3 $(B)/asr.wav &: $(RECORDING) $(CFG)/ingest.json $(call code,ingest) pipeline/tools/ffmpeg.py
+	$(PIPELINE) ingest $(EPISODE) --step audio
+
+$(TRANSCRIPTS) &: $(B)/asr.wav $(CFG)/transcribe.json $(call code,transcribe) $(wildcard pipeline/transcription/*.py) \
+		pipeline/formats/captions.py $(wildcard pipeline/formats/subtitles.py)
+	$(PIPELINE) transcribe $(EPISODE)
+
+$(NOTES) &: $(B)/transcript.json $(CFG)/notes.json $(call code,notes) $(wildcard episodes/$(EPISODE)/references.bib)
+	$(PIPELINE) notes $(EPISODE)
+
+$(MP3): $(B)/normalised.mp3 $(B)/chapters.json $(CFG)/tags.json $(COVER) $(call code,ingest)
+	$(PIPELINE) ingest $(EPISODE) --step tags
+
+$(VIDEOS) $(VIDEO_VTT) &: $(RECORDING) $(B)/normalised.mp3 $(B)/transcript.json $(B)/captions.vtt $(CFG)/video.json $(COVER) \
+		$(call code,video) pipeline/formats/captions.py
+	$(PIPELINE) video $(EPISODE)
+
+# The feeds and the site cover every built episode, so they depend on all of them.
+$(FEEDS) &: $(MP3) $(VIDEOS) $(NOTES) $(TRANSCRIPTS) $(wildcard build/*/config/feed.json) $(wildcard build/*/*.mp3) \
+		$(COVER) $(call code,feed) $(wildcard pipeline/site/*.py pipeline/templates/site/*)
+	$(PIPELINE) feed $(EPISODE)
+
+build/validation.txt: $(FEEDS) $(call code,validate)
+	$(PIPELINE) validate $(EPISODE) 2>&1 | tee $@.part
+	@mv $@.part $@
+
+# The publish report is the target: re-running with nothing changed uploads nothing and does no work.
+build/published.txt: build/validation.txt $(FEEDS) $(MP3) $(VIDEOS) $(VIDEO_VTT) $(NOTES) $(TRANSCRIPTS) \
+		$(CFG)/publish.json $(call code,publish) $(wildcard pipeline/stores/*.py)
+	$(PIPELINE) publish $(EPISODE) 2>&1 | tee $@.part
+	@mv $@.part $@
+endif
