@@ -330,8 +330,22 @@ def _expected(error: dict[str, Any]) -> str:
         return "needs a time zone, e.g. 2026-11-23T09:00:00-08:00"
     if kind in ("datetime_parsing", "datetime_from_date_parsing", "datetime_type"):
         return "must be a date and time with zone, e.g. 2026-11-23T09:00:00-08:00"
+    if kind == "string_pattern_mismatch":
+        field = next((str(part) for part in reversed(error["loc"]) if isinstance(part, str)), "")
+        return PATTERN_HINTS.get(field, str(error["msg"]))
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
+
+
+PATTERN_HINTS = {
+    "email": "must be an email address like name@example.com",
+    "podcast_guid": "must be a lowercase UUID like 9b024349-ccf0-5f69-a609-6b82873eab3c",
+    "slug": "must be lowercase words joined by hyphens, like does-massage-help",
+    "language": "must be a language code like en or en-US",
+    "DOI": "must be a DOI like 10.1016/j.jbmt.2019.06.012 (without https://doi.org/)",
+    "PMID": "must be a PubMed id: digits only",
+    "name": "must be lowercase letters, digits and hyphens",
+}
 
 
 def format_validation_errors(source: Path, exc: ValidationError) -> list[str]:
@@ -456,6 +470,17 @@ def check_episode_id(episode_id: str, project: Project) -> None:
         )
 
 
+def _recording_problems(source: Path, folder: Path, recording: object) -> list[str]:
+    if not isinstance(recording, str) or not recording:
+        return []  # reported by the model: missing or not a string
+    path = folder / recording
+    if not path.is_file():
+        return [f"{source}: recording: {recording!r} does not exist in {source.parent}/"]
+    if path.resolve().parent != folder.resolve():
+        return [f"{source}: recording: {recording!r} must be a file in the episode's folder"]
+    return []
+
+
 def load_project(project: Project, environ: dict[str, str] | None = None) -> Loaded:
     """Load and validate show.yaml and every episode.yaml; raise ConfigError with every problem."""
     environ = dict(os.environ if environ is None else environ)
@@ -470,14 +495,13 @@ def load_project(project: Project, environ: dict[str, str] | None = None) -> Loa
         for variable, key in ENV_OVERRIDES.items():
             if environ.get(variable):
                 raw_show[key] = environ[variable]
+        cover = raw_show.get("cover")
+        if isinstance(cover, str) and cover and not project.resolve(cover).is_file():
+            problems.append(f"{show_file}: cover: {cover!r} does not exist (paths are relative to the project folder)")
         try:
             show = ShowConfig.model_validate(raw_show)
         except ValidationError as exc:
             problems += format_validation_errors(show_file, exc)
-        if show is not None:
-            cover = project.resolve(show.cover)
-            if not cover.is_file():
-                problems.append(f"{show_file}: cover: {show.cover!r} does not exist (path is relative to {project.root})")
 
     episodes: dict[str, Episode] = {}
     numbers: dict[int, str] = {}
@@ -488,17 +512,13 @@ def load_project(project: Project, environ: dict[str, str] | None = None) -> Loa
         if raw is None:
             continue
         warnings += unknown_key_warnings(source, raw, EpisodeConfig)
+        problems += _recording_problems(source, path.parent, raw.get("recording"))
         try:
             config = EpisodeConfig.model_validate(raw)
         except ValidationError as exc:
             problems += format_validation_errors(source, exc)
             continue
         episode = Episode(id=episode_id, folder=path.parent, config=config)
-        recording = episode.recording
-        if not recording.is_file():
-            problems.append(f"{source}: recording: {config.recording!r} does not exist in {source.parent}/")
-        elif recording.resolve().parent != path.parent.resolve():
-            problems.append(f"{source}: recording: {config.recording!r} must be a file in the episode's folder")
         if config.number in numbers:
             problems.append(
                 f"{source}: number: {config.number} is already used by episodes/{numbers[config.number]}; "

@@ -64,14 +64,15 @@ class LoudnessTarget:
         )
 
 
-def parse_loudnorm_json(stderr: str) -> dict[str, str]:
+def parse_loudnorm_json(stderr: str, source: Path | str = "the recording") -> dict[str, str]:
     """The JSON block loudnorm prints at the end of a pass."""
     blocks = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr)
     if not blocks:
         raise ToolError("ffmpeg's loudnorm printed no measurement", hint="run with -v to see ffmpeg's output")
     data = json.loads(blocks[-1])
     if data.get("input_i") in ("-inf", "inf") or data.get("input_tp") in ("-inf",):
-        raise InputError("the recording is silent: loudness cannot be measured", hint="check the recording has sound")
+        raise InputError(f"{source}: the recording is silent: loudness cannot be measured",
+                         hint="check the recording has sound, or that the right file is named in episode.yaml")
     return data
 
 
@@ -98,7 +99,7 @@ def make_audio(ctx: Context) -> list[Path]:
                 what=f"decoding {ctx.episode.recording.name}",
                 on_progress=lambda seconds: _advance(bar, seconds),
             )
-        measured = parse_loudnorm_json(stderr)
+        measured = parse_loudnorm_json(stderr, ctx.episode.recording)
         log.info("measured %s LUFS, %s dBTP; normalising to %s LUFS", measured["input_i"], measured["input_tp"],
                  settings.loudness_lufs)
         with atomic_path(paths.normalised_mp3) as mp3_tmp, progress_bar(info.duration, "normalise loudness") as bar:

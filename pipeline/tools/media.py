@@ -84,14 +84,20 @@ def _decode_last_seconds(container, audio, duration: float) -> None:  # type: ig
     """Decode the end of the audio: a truncated file fails here rather than deep inside a stage."""
     import av
 
-    target = max(0.0, duration - 2.0)
-    container.seek(int(target / audio.time_base), stream=audio, any_frame=False, backward=True)
-    decoded = 0
+    name = container.name
+    container.seek(int(max(0.0, duration - 2.0) / audio.time_base), stream=audio, any_frame=False, backward=True)
+    audio_end = 0.0
     try:
         for frame in container.decode(audio):
-            decoded += frame.samples
+            if frame.time is not None and frame.sample_rate:
+                audio_end = max(audio_end, frame.time + frame.samples / frame.sample_rate)
     except av.error.InvalidDataError as exc:
-        raise InputError(f"{audio.container.name}: the audio is damaged near the end ({exc})",
+        raise InputError(f"{name}: the audio is damaged near the end ({exc})",
                          hint="the file looks truncated: export or copy it again") from exc
-    if decoded == 0:
-        raise InputError(f"{audio.container.name}: no audio could be decoded", hint="the file looks truncated: export or copy it again")
+    if audio_end <= 0.0:
+        raise InputError(f"{name}: no audio could be decoded", hint="the file looks truncated: export or copy it again")
+    if duration > 1.0 and audio_end < duration - 1.0:
+        raise InputError(
+            f"{name}: the file says it lasts {duration:.1f} s but its audio stops at {audio_end:.1f} s",
+            hint="the file looks truncated: export or copy it again",
+        )

@@ -1,0 +1,119 @@
+"""Configuration is validated up front; every problem is reported at once with file, key, value and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.config import Project, check_episode_id, check_timestamp, load_project, slugify
+from pipeline.errors import ConfigError, UsageError
+from tests.conftest import copy_project
+
+
+def edit_episode(project: Project, episode_id: str = "463", **changes: object) -> Path:
+    path = project.episodes_dir / episode_id / "episode.yaml"
+    data = yaml.safe_load(path.read_text())
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def problems_of(project: Project) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_project(project, environ={})
+    return caught.value.problems
+
+
+def test_the_demo_project_is_valid() -> None:
+    loaded = load_project(Project(Path(__file__).resolve().parent.parent), environ={})
+    episode = loaded.episodes["463"]
+    assert episode.config.number == 463
+    assert episode.slug == "does-massage-help-restless-leg-syndrome"
+    assert episode.key == "463-does-massage-help-restless-leg-syndrome"
+    assert episode.date.utcoffset() is not None
+    assert len(episode.config.references) == 2 and len(episode.config.links) == 5
+    assert loaded.warnings == []
+
+
+def test_every_problem_is_reported_at_once_with_file_key_and_value(project: Project) -> None:
+    edit_episode(project, title=None, date="2026-11-23T09:00:00",
+                 links=[{"title": "x", "url": "javascript:alert(1)"}, {"title": "y", "url": "data:text/html,hi"}])
+    problems = problems_of(project)
+    text = "\n".join(problems)
+    assert "episodes/463/episode.yaml: title: is required" in text
+    assert "date: '2026-11-23T09:00:00' needs a time zone" in text
+    assert "links[0].url: 'javascript:alert(1)'" in text and "links[1].url: 'data:text/html,hi'" in text
+    assert len(problems) == 4
+
+
+def test_malformed_url_missing_recording_and_bad_chapters(project: Project) -> None:
+    edit_episode(project, recording="missing.wav", links=[{"title": "x", "url": "https:///nohost"}],
+                 chapters=[{"start": "00:00", "title": "a"}, {"start": "00:00", "title": "b"}])
+    text = "\n".join(problems_of(project))
+    assert "recording: 'missing.wav' does not exist in episodes/463/" in text
+    assert "links[0].url: 'https:///nohost' is not a well-formed URL" in text
+    assert "chapter start times must be strictly ascending" in text
+
+
+def test_duplicate_episode_numbers_are_refused(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "show")
+    twin = project.episodes_dir / "463b"
+    (twin).mkdir()
+    (twin / "episode.yaml").write_text((project.episodes_dir / "463" / "episode.yaml").read_text())
+    (twin / "recording.mp3").write_bytes((project.episodes_dir / "463" / "recording.mp3").read_bytes())
+    assert any("number: 463 is already used by episodes/463" in p for p in problems_of(project))
+
+
+def test_unknown_keys_are_warnings_with_a_did_you_mean(project: Project) -> None:
+    edit_episode(project, titel="typo", glosary=["x"])
+    loaded = load_project(project, environ={})
+    assert any("titel: unknown key, ignored; did you mean 'title'?" in w for w in loaded.warnings)
+    assert any("glosary: unknown key, ignored; did you mean 'glossary'?" in w for w in loaded.warnings)
+
+
+def test_show_yaml_problems_name_the_show_file(project: Project) -> None:
+    path = project.show_file
+    data = yaml.safe_load(path.read_text())
+    data["owner"]["email"] = "not-an-email"
+    data["cover"] = "config/missing.png"
+    data["audio"]["bitrate_kbps"] = 5
+    path.write_text(yaml.safe_dump(data))
+    text = "\n".join(problems_of(project))
+    assert "config/show.yaml: owner.email: 'not-an-email' must be an email address like name@example.com" in text
+    assert "config/show.yaml: cover: 'config/missing.png' does not exist" in text
+    assert "config/show.yaml: audio.bitrate_kbps: 5" in text
+
+
+def test_environment_overrides_publish_target_and_public_url(project: Project) -> None:
+    loaded = load_project(project, environ={"PUBLISH_TARGET": "s3://bucket/show", "PUBLIC_URL": "https://cdn.example/show"})
+    assert loaded.show.publish_target == "s3://bucket/show"
+    assert loaded.show.public_base == "https://cdn.example/show/"
+
+
+@pytest.mark.parametrize("bad", ["", "../x", "a/b", "-rf", "x" * 70, "4 63"])
+def test_episode_ids_must_be_plain_folder_names(project: Project, bad: str) -> None:
+    with pytest.raises(UsageError):
+        check_episode_id(bad, project)
+
+
+def test_an_unknown_episode_lists_the_known_ones(project: Project) -> None:
+    with pytest.raises(UsageError) as caught:
+        check_episode_id("9", project)
+    assert "463" in str(caught.value.hint)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("00:00", 0), ("1:05", 65), ("1:02:03", 3723), ("00:01.5", 1.5), (90, 90)])
+def test_timestamps(text: str | int, seconds: float) -> None:
+    assert check_timestamp(text) == seconds
+
+
+def test_slugs_are_ascii_and_bounded() -> None:
+    assert slugify("Does Massage Help Restless Leg Syndrome?") == "does-massage-help-restless-leg-syndrome"
+    assert slugify("Café & Crème: Über") == "cafe-creme-uber"
+    assert len(slugify("word " * 40)) <= 60
