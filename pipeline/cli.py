@@ -44,7 +44,8 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     check.add_argument("episode", help="episode id: a folder name under episodes/, e.g. 463")
 
     for spec in STAGES.values():
-        sub = commands.add_parser(spec.name, parents=[common], help=spec.help, description=spec.help[0].upper() + spec.help[1:] + ".")
+        description = spec.help[0].upper() + spec.help[1:] + "."
+        sub = commands.add_parser(spec.name, parents=[common], help=spec.help, description=description)
         sub.add_argument("episode", help="episode id: a folder name under episodes/, e.g. 463")
         module = spec.load() if spec.name in argv else None
         if module is not None and hasattr(module, "add_arguments"):

@@ -463,10 +463,10 @@ def check_episode_id(episode_id: str, project: Project) -> None:
             hint="type the name of a folder under episodes/, e.g. make publish EPISODE=463",
         )
     if episode_id not in project.episode_ids():
-        known = ", ".join(project.episode_ids()) or "none"
+        known = project.episode_ids()
         raise UsageError(
             f"no episode '{episode_id}': episodes/{episode_id}/episode.yaml does not exist",
-            hint=f"type one of: {known}, e.g. make publish EPISODE={project.episode_ids()[0] if project.episode_ids() else '463'}",
+            hint=f"type one of: {', '.join(known) or 'none yet'}, e.g. make publish EPISODE={known[0] if known else '463'}",
         )
 
 

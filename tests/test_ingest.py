@@ -132,7 +132,7 @@ def test_silence_is_refused_as_unmeasurable(project: Project) -> None:
 
 
 def test_missing_recording_names_the_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="nothing.mp3: file not found"):
+    with pytest.raises(InputError, match=r"nothing\.mp3: file not found"):
         probe(tmp_path / "nothing.mp3")
 
 
