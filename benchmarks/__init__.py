@@ -1,0 +1,1 @@
+"""Benchmarks: each module has `run(root: Path) -> dict`; `python -m benchmarks.run` collects them."""
