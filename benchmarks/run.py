@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         try:
             results[name] = importlib.import_module(BENCHMARKS[name]).run(ROOT)
-        except Exception:  # noqa: BLE001 - one failing benchmark must not hide the others' figures
+        except Exception:  # one failing benchmark must not hide the others figures
             traceback.print_exc()
             failed.append(name)
             continue
