@@ -1,0 +1,137 @@
+"""Build an RSS 2.0 podcast feed (iTunes + Podcasting 2.0) from plain data, with feedgen.
+
+Pure: `render_feed(channel, items)` turns the dataclasses below into feed XML bytes. Collecting the
+data from a project (file sizes, URLs, durations) is the feed stage's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from feedgen.feed import FeedGenerator
+
+from pipeline.feed.podcasting20 import FundingTag, PersonTag, PodcastingEntryExtension, PodcastingExtension, TranscriptTag
+
+EXTENSION_NAME = "podcasting20"
+GENERATOR = "episode-pipeline (python-feedgen)"
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    url: str
+    length: int  # bytes
+    type: str  # audio/mpeg, video/mp4
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    title: str
+    description_html: str
+    published: datetime  # time-zone aware
+    guid: str
+    enclosure: Enclosure
+    duration_seconds: float
+    number: int
+    page_url: str
+    image_url: str
+    episode_type: str = "full"
+    season: int | None = None
+    explicit: bool | None = None
+    transcripts: list[TranscriptTag] = field(default_factory=list)
+    chapters_url: str | None = None
+    persons: list[PersonTag] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FeedChannel:
+    title: str
+    description: str
+    link: str  # the show's web site
+    feed_url: str  # where this feed is published (atom:link rel=self)
+    language: str
+    image_url: str
+    categories: list[tuple[str, str | None]]
+    author: str
+    owner_name: str
+    owner_email: str
+    explicit: bool
+    podcast_guid: str
+    medium: str = "podcast"
+    copyright: str | None = None
+    locked: bool | None = None
+    locked_owner: str | None = None
+    persons: list[PersonTag] = field(default_factory=list)
+    funding: list[FundingTag] = field(default_factory=list)
+
+
+def format_duration(seconds: float) -> str:
+    """itunes:duration as HH:MM:SS (whole seconds, rounded)."""
+    total = round(seconds)
+    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+def new_feed_generator() -> FeedGenerator:
+    generator = FeedGenerator()
+    generator.load_extension("podcast")
+    generator.register_extension(EXTENSION_NAME, PodcastingExtension, PodcastingEntryExtension, atom=False, rss=True)
+    return generator
+
+
+def render_feed(channel: FeedChannel, items: list[FeedItem]) -> bytes:
+    """The feed XML, items in the order given (callers pass newest first)."""
+    fg = new_feed_generator()
+    fg.title(channel.title)
+    fg.description(channel.description)
+    # feedgen uses the last link given as the RSS <link>: the self link goes first.
+    fg.link(href=channel.feed_url, rel="self", type="application/rss+xml")
+    fg.link(href=channel.link, rel="alternate")
+    fg.language(channel.language)
+    fg.generator(GENERATOR)
+    if channel.copyright:
+        fg.copyright(channel.copyright)
+    fg.image(url=channel.image_url, title=channel.title, link=channel.link)
+    # A build date from the content, not the clock: an unchanged show gives a byte-identical feed.
+    if items:
+        fg.lastBuildDate(max(item.published for item in items))
+    fg.podcast.itunes_author(channel.author)
+    fg.podcast.itunes_owner(name=channel.owner_name, email=channel.owner_email)
+    fg.podcast.itunes_image(channel.image_url)
+    fg.podcast.itunes_category([{"cat": cat, **({"sub": sub} if sub else {})} for cat, sub in channel.categories])
+    fg.podcast.itunes_type("episodic")
+
+    p20: PodcastingExtension = getattr(fg, EXTENSION_NAME)
+    p20.explicit(channel.explicit)
+    p20.guid(channel.podcast_guid)
+    p20.medium(channel.medium)
+    if channel.locked is not None:
+        p20.locked(channel.locked, channel.locked_owner)
+    for person in channel.persons:
+        p20.person(person)
+    for funding in channel.funding:
+        p20.funding(funding)
+
+    for item in items:
+        entry = fg.add_entry(order="append")
+        entry.title(item.title)
+        entry.description(item.description_html)
+        entry.link(href=item.page_url)
+        entry.guid(item.guid, permalink=False)
+        entry.pubDate(item.published)
+        entry.enclosure(item.enclosure.url, str(item.enclosure.length), item.enclosure.type)
+        entry.podcast.itunes_duration(format_duration(item.duration_seconds))
+        entry.podcast.itunes_episode(item.number)
+        entry.podcast.itunes_episode_type(item.episode_type)
+        entry.podcast.itunes_image(item.image_url)
+        if item.season is not None:
+            entry.podcast.itunes_season(item.season)
+        p20_entry: PodcastingEntryExtension = getattr(entry, EXTENSION_NAME)
+        if item.explicit is not None:
+            p20_entry.explicit(item.explicit)
+        for transcript in item.transcripts:
+            p20_entry.transcript(transcript)
+        if item.chapters_url:
+            p20_entry.chapters(item.chapters_url)
+        for person in item.persons:
+            p20_entry.person(person)
+    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)

@@ -1,0 +1,217 @@
+"""The web site: a show page and a page per episode, rendered from Jinja2 templates with autoescaping.
+
+build/site/ mirrors the published layout. An episode page is published in the same folder as its media,
+so it links to them by file name; the show page and the cover sit at the root.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from pipeline.atomic import write_text
+from pipeline.config import Episode, Project, ShowConfig
+from pipeline.errors import InputError
+from pipeline.formats.transcript import Transcript
+from pipeline.layout import INDEX_KEY, cover_key, episode_paths, episode_prefix, public_url, site_dir
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
+
+
+@cache
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def clock(seconds: float) -> str:
+    """0:05, 12:34, 1:02:03: how a player shows a time."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def date_text(date: datetime) -> str:
+    return f"{date:%B} {date.day}, {date.year}"
+
+
+@dataclass(frozen=True)
+class ShowView:
+    title: str
+    author: str
+    description: str
+    website: str
+    cover: str  # key of the cover, relative to the site root
+    feed_url: str
+    video_feed_url: str | None
+    copyright: str | None
+
+
+@dataclass(frozen=True)
+class Download:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    start: float
+    end: float
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ChapterView:
+    start: float
+    label: str
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class EpisodeView:
+    number: int
+    title: str
+    description: str
+    date_iso: str
+    date_text: str
+    duration: str
+    href: str  # from the site root
+    audio: str  # file names: the page sits beside its media
+    video: str | None = None
+    captions: str | None = None
+    captions_label: str = "Captions"
+    notes_html: Markup = field(default_factory=Markup)
+    segments: list[SegmentView] = field(default_factory=list)
+    chapters: list[ChapterView] = field(default_factory=list)
+    downloads: list[Download] = field(default_factory=list)
+
+
+def render_show_page(show: ShowView, episodes: list[EpisodeView], language: str) -> str:
+    return environment().get_template("index.html").render(show=show, episodes=episodes, language=language, root="")
+
+
+def render_episode_page(show: ShowView, episode: EpisodeView, language: str) -> str:
+    root = "../" * episode_prefix_depth(episode.href)
+    return environment().get_template("episode.html").render(show=show, episode=episode, language=language, root=root)
+
+
+def episode_prefix_depth(href: str) -> int:
+    return href.count("/")
+
+
+def transcript_segments(transcript: Transcript) -> list[SegmentView]:
+    return [
+        SegmentView(start=round(s.start, 2), end=round(s.end, 2), label=clock(s.start), text=s.text.strip())
+        for s in transcript.segments
+        if s.text.strip()
+    ]
+
+
+def chapter_views(chapters_json: Path) -> list[ChapterView]:
+    """Podcasting 2.0 chapters JSON → the page's chapter list (skipping ones marked toc: false)."""
+    try:
+        data: dict[str, Any] = json.loads(chapters_json.read_text(encoding="utf-8"))
+        chapters = [c for c in data["chapters"] if c.get("toc", True)]
+        return [
+            ChapterView(start=float(c["startTime"]), label=clock(float(c["startTime"])), title=str(c["title"]), url=c.get("url"))
+            for c in chapters
+        ]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{chapters_json}: not a Podcasting 2.0 chapters file ({exc})",
+                         hint="run the notes stage again") from exc
+
+
+def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_seconds: float,
+                 video_format: str | None) -> EpisodeView:
+    paths = episode_paths(project, episode)
+    config = episode.config
+    video = paths.video_mp4(video_format) if video_format else None
+    video = video if video is not None and video.is_file() else None
+    captions = next((p for p in (paths.video_vtt, paths.captions_vtt) if p.is_file()), None)
+    notes = paths.shownotes_html.read_text(encoding="utf-8") if paths.shownotes_html.is_file() else ""
+    transcript = Transcript.load(paths.transcript_json) if paths.transcript_json.is_file() else None
+    downloads = [
+        Download(label, path.name)
+        for label, path in (
+            ("MP3 audio", paths.podcast_mp3),
+            ("MP4 video", video),
+            ("Captions (WebVTT)", paths.captions_vtt),
+            ("Captions (SRT)", paths.captions_srt),
+            ("Transcript (text)", paths.transcript_txt),
+            ("Transcript (JSON)", paths.transcript_p20_json),
+            ("Chapters (JSON)", paths.chapters_json),
+        )
+        if path is not None and path.is_file()
+    ]
+    return EpisodeView(
+        number=config.number,
+        title=config.title,
+        description=config.description,
+        date_iso=config.date.isoformat(),
+        date_text=date_text(config.date),
+        duration=clock(duration_seconds),
+        href=episode_prefix(episode) + INDEX_KEY,
+        audio=paths.podcast_mp3.name,
+        video=video.name if video else None,
+        captions=captions.name if captions else None,
+        captions_label=f"Captions ({show.transcription.language})",
+        # The notes fragment is HTML the notes stage rendered from the creator's own Markdown.
+        notes_html=Markup(notes) if notes.strip() else Markup("<p>{}</p>").format(config.description),
+        segments=transcript_segments(transcript) if transcript else [],
+        chapters=chapter_views(paths.chapters_json) if paths.chapters_json.is_file() else [],
+        downloads=downloads,
+    )
+
+
+def show_view(show: ShowConfig, cover: Path, feed_key: str, video_feed_key: str | None) -> ShowView:
+    base = show.public_base
+    return ShowView(
+        title=show.title,
+        author=show.author,
+        description=show.description,
+        website=show.website,
+        cover=cover_key(cover),
+        feed_url=public_url(base, feed_key),
+        video_feed_url=public_url(base, video_feed_key) if video_feed_key else None,
+        copyright=show.copyright,
+    )
+
+
+def build_site(project: Project, show: ShowConfig, cover: Path, episodes: list[Episode], durations: dict[str, float],
+               feed_key: str, video_feed_key: str | None) -> list[Path]:
+    """Write build/site/: index.html and episodes/<key>/index.html for each episode (newest first).
+
+    Pages of episodes no longer published (drafts again, deleted) are removed, so they are not uploaded.
+    """
+    site = site_dir(project)
+    language = show.language
+    video_format = show.video.formats[0].name if show.video.formats else None
+    shown = show_view(show, cover, feed_key, video_feed_key)
+    views = [episode_view(project, show, episode, durations[episode.id], video_format) for episode in episodes]
+    written = [write_text(site / INDEX_KEY, render_show_page(shown, views, language))]
+    for view in views:
+        written.append(write_text(site / view.href, render_episode_page(shown, view, language)))
+    keep = {site / episode_prefix(episode).rstrip("/") for episode in episodes}
+    episodes_dir = site / "episodes"
+    if episodes_dir.is_dir():
+        for folder in episodes_dir.iterdir():
+            if folder not in keep:
+                shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
+    return written
