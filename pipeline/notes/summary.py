@@ -1,0 +1,63 @@
+"""An extractive summary of the transcript: sumy's LexRank, offline and deterministic.
+
+sumy's own English tokenizer needs nltk's punkt data, which is downloaded at run time; the
+sentences here already come split (with their times) from the transcript, so sumy gets a document
+built from them and a word tokenizer that needs no data.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.notes.sentences import TimedSentence
+
+LANGUAGE = "english"
+MIN_WORDS = 6  # greetings and fragments ("See you next Monday.") make poor summary sentences
+MAX_WORDS = 45
+
+
+class OfflineTokenizer:
+    """The part of sumy's Tokenizer interface its summarisers use, without nltk data."""
+
+    WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")
+
+    language = LANGUAGE
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return tuple(self.WORD.findall(sentence))
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        return tuple(part.strip() for part in re.split(r"(?<=[.?!])\s+", paragraph) if part.strip())
+
+
+def summary_candidates(sentences: list[TimedSentence]) -> list[TimedSentence]:
+    tokenizer = OfflineTokenizer()
+    chosen = [s for s in sentences if MIN_WORDS <= len(tokenizer.to_words(s.text)) <= MAX_WORDS]
+    return chosen or sentences
+
+
+def summarize(sentences: list[TimedSentence], count: int) -> list[TimedSentence]:
+    """The `count` most central sentences (LexRank), in the order they are spoken."""
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.utils import get_stop_words
+
+    candidates = summary_candidates(sentences)
+    if len(candidates) <= count:
+        return candidates
+    tokenizer = OfflineTokenizer()
+    document = ObjectDocumentModel([Paragraph([Sentence(s.text, tokenizer) for s in candidates])])
+    summarizer = LexRankSummarizer(Stemmer(LANGUAGE))
+    summarizer.stop_words = get_stop_words(LANGUAGE)
+    picked = {str(sentence) for sentence in summarizer(document, count)}
+    chosen: list[TimedSentence] = []
+    for sentence in candidates:  # sumy keys ratings by text: keep the first of any repeated sentence
+        if sentence.text in picked:
+            chosen.append(sentence)
+            picked.discard(sentence.text)
+    return chosen
+
+
+def summary_text(sentences: list[TimedSentence]) -> str:
+    return " ".join(s.text for s in sentences)
