@@ -194,10 +194,11 @@ def _explicit_problems(where: str, parent: etree._Element, required: bool) -> li
 def _pub_date_problems(where: str, value: str) -> list[str]:
     if not value:
         return [f"{where}: <pubDate> is missing"]
-    parsed = email.utils.parsedate_tz(value)
-    if parsed is None:
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return [f"{where}: <pubDate> {value!r} is not an RFC 2822 date"]
-    if parsed[9] is None:
+    if parsed.tzinfo is None:  # no zone, or -0000 ("zone unknown")
         return [f"{where}: <pubDate> {value!r} has no time zone"]
     return []
 
@@ -247,6 +248,8 @@ def _all_url_problems(name: str, root: etree._Element, files: dict[str, Path], p
             seen.add(url)
             found = _url_problems(f"{name}: <{tag}>", url)
             problems += found
-            if not found and url.startswith(public_base) and url not in files:
+            # A folder URL is served by its index.html (the site's home page, for one).
+            published = url + "index.html" if url.endswith("/") else url
+            if not found and url.startswith(public_base) and published not in files:
                 problems.append(f"{name}: <{tag}> {url} points at no file that will be published (it would 404)")
     return problems
