@@ -1,0 +1,162 @@
+"""The web site (build/site/) and the local server behind `make serve`, over real HTTP."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import pytest
+
+from pipeline.config import Project, load_project
+from pipeline.layout import episode_paths, publication, site_dir
+from pipeline.serve import running_server
+from tests.conftest import REPO, run_stage
+from tests.test_feed_support import episode_of, small_show, write_episode_yaml
+
+HOSTILE_TITLE = 'Legs & <script>alert("x")</script> — café'
+
+
+def publish_to_folder(project: Project, target: Path) -> Path:
+    """Copy every published file to its key, as the publish stage does for a folder target."""
+    loaded = load_project(project, environ={})
+    cover = project.resolve(loaded.show.cover)
+    for path, key in publication(project, cover, loaded.episodes, [f.name for f in loaded.show.video.formats]).all:
+        (target / key).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / key)
+    return target
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Path]:
+    show = small_show(tmp_path_factory.mktemp("site") / "show", title=HOSTILE_TITLE)
+    run_stage(show, "feed")
+    return show, publish_to_folder(show, show.root / "public")
+
+
+def page(path: Path) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(path.read_text(encoding="utf-8"))
+
+
+def test_episode_page(published: tuple[Project, Path]) -> None:
+    show, public = published
+    episode = episode_of(show, "463")
+    paths = episode_paths(show, episode)
+    html_text = (public / "episodes" / episode.key / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html_text and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html_text
+    doc = lxml.html.fromstring(html_text)
+    assert doc.findtext(".//h1") == HOSTILE_TITLE
+    video = doc.get_element_by_id("video-player")
+    assert video.get("src") == paths.video_mp4("landscape").name
+    track = video.find("track")
+    assert (track.get("kind"), track.get("srclang"), track.get("src")) == ("captions", "en", paths.video_vtt.name)
+    assert "default" in track.attrib
+    assert doc.get_element_by_id("audio-player").get("src") == paths.podcast_mp3.name
+    assert "Fish &amp; chips, <em>2 &lt; 3 &gt; 1</em>, café crème" in html_text  # the notes fragment, as HTML
+    segments = doc.find_class("segment")
+    assert [s.find("button").get("data-seek") for s in segments] == ["0.0", "1.2", "2.4"]
+    assert segments[2].text_content().strip() == "0:02 And here is the end, café."
+    assert [b.text for b in doc.find_class("chapters")[0].iter("button")] == ["0:00", "0:02"]
+
+
+def test_show_page(published: tuple[Project, Path]) -> None:
+    show, public = published
+    doc = page(public / "index.html")
+    assert doc.findtext(".//h1") == "Massage Monday"
+    assert doc.find(".//img[@class='cover']").get("src") == "cover.jpg"
+    subscribe = [a.get("href") for a in doc.find_class("subscribe")[0].iter("a")]
+    assert subscribe[:2] == ["http://127.0.0.1:8000/feed.xml", "http://127.0.0.1:8000/feed-video.xml"]
+    episodes = doc.find_class("episode-list")[0].findall("li/a")
+    assert [a.get("href") for a in episodes] == [f"episodes/{episode_of(show, '463').key}/index.html"]
+    assert HOSTILE_TITLE in episodes[0].text_content()
+
+
+@pytest.mark.parametrize("name", ["index.html", "episode"])
+def test_pages_use_only_local_files(published: tuple[Project, Path], name: str) -> None:
+    """No CDN: scripts and styles are inline, and every relative link is a file that gets published."""
+    show, public = published
+    path = public / "index.html" if name == "index.html" else public / "episodes" / episode_of(show, "463").key / "index.html"
+    doc = page(path)
+    assert not doc.xpath("//script[@src] | //link[@rel='stylesheet'] | //@style[contains(., 'url(')]")
+    base = "http://site.invalid/" + path.relative_to(public).as_posix()
+    relative = [
+        value for value in doc.xpath("//@src | //@href | //@poster")
+        if not urlsplit(value).scheme
+    ]
+    assert len(relative) >= 3
+    for value in relative:
+        target = public / urlsplit(urljoin(base, value)).path.lstrip("/")
+        assert target.is_file(), f"{path.name}: {value} is not published"
+
+
+def test_pages_of_unpublished_episodes_are_removed(tmp_path: Path) -> None:
+    show = small_show(tmp_path / "show", ("463", "464"))
+    run_stage(show, "feed")
+    pages = sorted(p.relative_to(site_dir(show)).as_posix() for p in site_dir(show).rglob("*.html"))
+    assert len(pages) == 3
+    write_episode_yaml(show, "464", draft=True)
+    run_stage(show, "feed")
+    assert not (site_dir(show) / "episodes" / episode_of(show, "464").key).exists()
+    assert (site_dir(show) / "episodes" / episode_of(show, "463").key / "index.html").is_file()
+
+
+# ---------------------------------------------------------------- the server
+
+
+def request(url: str, method: str = "GET", **headers: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method, headers=headers)) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def test_server_types_head_and_ranges(published: tuple[Project, Path]) -> None:
+    show, public = published
+    episode = episode_of(show, "463")
+    mp3 = episode_paths(show, episode).podcast_mp3
+    data = mp3.read_bytes()
+    media = f"episodes/{episode.key}/"
+    with running_server(public) as base:
+        status, headers, body = request(base + media + mp3.name, "HEAD")
+        assert (status, headers["content-type"], body) == (200, "audio/mpeg", b"")
+        assert headers["content-length"] == str(len(data)) and headers["accept-ranges"] == "bytes"
+        assert "immutable" in headers["cache-control"]
+
+        status, headers, body = request(base + media + mp3.name, Range="bytes=100-199")
+        assert (status, body, headers["content-range"]) == (206, data[100:200], f"bytes 100-199/{len(data)}")
+        status, _, body = request(base + media + mp3.name, Range="bytes=-10")
+        assert (status, body) == (206, data[-10:])
+        status, headers, _ = request(base + media + mp3.name, Range=f"bytes={len(data) + 5}-")
+        assert status == 416 and headers["content-range"] == f"bytes */{len(data)}"
+
+        expected = {
+            "feed.xml": "application/rss+xml; charset=utf-8",
+            "": "text/html; charset=utf-8",
+            "cover.jpg": "image/jpeg",
+            media + "captions.vtt": "text/vtt; charset=utf-8",
+            media + "captions.srt": "application/x-subrip",
+            media + "chapters.json": "application/json",
+            media + episode_paths(show, episode).video_mp4("landscape").name: "video/mp4",
+        }
+        for key, content_type in expected.items():
+            status, headers, body = request(base + key)
+            assert (status, headers["content-type"]) == (200, content_type), key
+        assert "max-age=300" in request(base + "feed.xml")[1]["cache-control"]
+        assert request(base + "index.html")[2] == (public / "index.html").read_bytes()
+        assert request(base + "missing.mp3")[0] == 404
+        assert request(base + "%2e%2e/config/show.yaml")[0] == 404
+        assert request(base + "feed.xml", "POST")[0] == 405
+
+
+def test_serve_command_line(tmp_path: Path) -> None:
+    run = [sys.executable, "-m", "pipeline.serve"]
+    shown = subprocess.run([*run, "--help"], capture_output=True, text=True, cwd=REPO, check=True)
+    assert "--port" in shown.stdout and "--host" in shown.stdout and "public/" in shown.stdout
+    missing = subprocess.run([*run, str(tmp_path / "nothing")], capture_output=True, text=True, cwd=REPO)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
