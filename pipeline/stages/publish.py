@@ -96,6 +96,8 @@ def _check_inputs(ctx: Context, files: Publication) -> None:
 
 
 def publish(ctx: Context) -> tuple[Store, SyncReport]:
+    """Check, plan and (unless --dry-run) apply under the target's lock. The report's seconds cover all of it."""
+    started = time.perf_counter()
     dry_run = bool(ctx.option("dry_run", False))
     prune = bool(ctx.option("prune", False))
     store = open_store(ctx.show.publish_target, ctx.project, ctx.show.s3)
@@ -105,7 +107,6 @@ def publish(ctx: Context) -> tuple[Store, SyncReport]:
     store.check()
     concurrency = ctx.show.s3.max_concurrency
     if dry_run:
-        started = time.perf_counter()
         plan = plan_sync(store, files, prune=prune, concurrency=concurrency)
         check_feed_links(plan, files.feeds, ctx.show.public_base)
         for line in plan.lines():
@@ -118,6 +119,7 @@ def publish(ctx: Context) -> tuple[Store, SyncReport]:
         plan = plan_sync(store, files, prune=prune, concurrency=concurrency)
         check_feed_links(plan, files.feeds, ctx.show.public_base)
         report = apply_sync(store, plan)
+    report.seconds = time.perf_counter() - started
     return store, report
 
 
