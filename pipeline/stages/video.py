@@ -1,0 +1,94 @@
+"""Stage `video`: the captioned MP4 (one per configured format) and the WebVTT beside it.
+
+A recording with a picture gets the captions burned over it; an audio-only recording becomes an
+audiogram (cover, titles, progress bar, captions with the spoken word highlighted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from pipeline.context import Context
+from pipeline.errors import InputError, UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", dest="video_formats", action="append", metavar="NAME",
+                        help="render only this format from video.formats in show.yaml (repeatable); default: all")
+
+
+def source_frame_rate(path: Path) -> float | None:
+    """The recording's own frame rate (kept for burned-in video), or None when it has none worth trusting."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = next((s for s in container.streams.video if not (s.disposition & 0x400)), None)
+        rate = stream.average_rate or stream.guessed_rate if stream is not None else None
+    if rate is None or not 1 <= float(rate) <= 60:
+        return None
+    return round(float(rate), 3)
+
+
+def run(ctx: Context) -> list[Path]:
+    from pipeline.atomic import write_bytes, write_text
+    from pipeline.formats.captions import build_cues
+    from pipeline.formats.transcript import Transcript
+    from pipeline.tools.media import probe
+    from pipeline.video.audiogram import background, load_cover
+    from pipeline.video.captions import CaptionPainter
+    from pipeline.video.renderer import ProgressBar, RenderSpec, render
+    from pipeline.video.style import caption_style, even
+    from pipeline.video.subtitles import iso639_2, webvtt
+
+    settings = ctx.show.video
+    paths = ctx.paths
+    style = caption_style(settings, ctx.project.root)
+    formats = settings.formats
+    wanted = ctx.option("video_formats")
+    if wanted:
+        unknown = sorted(set(wanted) - {f.name for f in formats})
+        if unknown:
+            raise UsageError(f"no video format {', '.join(unknown)} in config/show.yaml video.formats",
+                             hint=f"use one of: {', '.join(f.name for f in formats)}")
+        formats = [f for f in formats if f.name in wanted]
+
+    audio = paths.normalised_mp3
+    if not audio.is_file():
+        raise InputError(f"{audio}: no normalised audio yet",
+                         hint=f"run the ingest stage first: pipeline ingest {ctx.episode.id}")
+    duration = probe(audio).duration
+    recording = probe(ctx.episode.recording)
+    transcript = Transcript.load(paths.transcript_json)
+    cues = [cue for cue in build_cues(transcript.words, ctx.show.captions) if cue.start < duration]
+    audiogram = not recording.has_video
+    if audiogram:
+        load_cover(ctx.cover)  # a missing or broken cover fails before anything is written
+
+    if paths.captions_vtt.is_file():
+        write_bytes(paths.video_vtt, paths.captions_vtt.read_bytes())
+    else:
+        write_text(paths.video_vtt, webvtt(cues))
+    written = [paths.video_vtt]
+
+    fps = float(settings.fps) if audiogram else (source_frame_rate(ctx.episode.recording) or float(settings.fps))
+    with tempfile.TemporaryDirectory(prefix="video-") as scratch:
+        for video_format in formats:
+            width, height = even(video_format.width), even(video_format.height)
+            picture, progress = ctx.episode.recording, None
+            if audiogram:
+                band = CaptionPainter(style, width, height, cues).band
+                still, layout = background(ctx.cover, ctx.show.title, ctx.episode.config.title, width, height, band, style)
+                picture = Path(scratch) / f"background-{video_format.name}.png"
+                still.save(picture)
+                progress = ProgressBar(layout.progress, style.highlight_color)
+            spec = RenderSpec(
+                output=paths.video_mp4(video_format.name), audio=audio, duration=duration,
+                width=width, height=height, fps=fps, cues=cues, style=style,
+                picture=picture, picture_is_still=audiogram, progress=progress,
+                subtitles=paths.video_vtt if cues else None, language=iso639_2(ctx.show.language),
+                crf=settings.crf, preset=settings.preset, audio_bitrate_kbps=settings.audio_bitrate_kbps,
+            )
+            written.append(render(spec, description=f"video {video_format.name}"))
+    return written
