@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
 import shlex
 import subprocess
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from pipeline.errors import ToolError
@@ -59,3 +61,43 @@ def run_ffmpeg(
         tail = "\n".join(line for line in lines[-15:] if line.strip())
         raise ToolError(f"ffmpeg failed while {what} (exit {process.returncode}):\n{tail}")
     return stderr
+
+
+def feed_ffmpeg(args: Sequence[str | Path], chunks: Iterable[bytes | memoryview], *, what: str) -> str:
+    """Run ffmpeg with `args` reading `pipe:0`, and write every chunk of `chunks` to its stdin; return its stderr.
+
+    For frames made in Python (rawvideo on stdin). stderr is drained on a thread so ffmpeg never blocks on it.
+    If ffmpeg dies the pipe breaks and a ToolError carries its stderr tail; if producing a chunk raises,
+    ffmpeg is killed and the exception goes on.
+    """
+    command = [ffmpeg_exe(), "-hide_banner", "-y", *map(str, args)]  # no -nostdin: stdin is the frame pipe
+    log.debug("running %s", shlex.join(command))
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stdin is not None and process.stderr is not None
+    stderr_chunks: list[bytes] = []
+    stderr = process.stderr
+    reader = threading.Thread(target=lambda: stderr_chunks.extend(iter(lambda: stderr.read(4096), b"")), daemon=True)
+    reader.start()
+    broken = False
+    try:
+        for chunk in chunks:
+            try:
+                process.stdin.write(chunk)
+            except BrokenPipeError:
+                broken = True
+                break
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.close()
+    except BaseException:
+        process.kill()
+        process.wait()
+        reader.join()
+        raise
+    returncode = process.wait()
+    reader.join()
+    text = b"".join(stderr_chunks).decode(errors="replace")
+    if returncode != 0 or broken:
+        lines = [line for line in re.split(r"[\r\n]", text) if line.strip()]
+        tail = "\n".join(lines[-15:])
+        raise ToolError(f"ffmpeg failed while {what} (exit {returncode}):\n{tail}")
+    return text
