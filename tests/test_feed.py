@@ -27,7 +27,7 @@ from pipeline.feed import (
 )
 from pipeline.feed.builder import new_feed_generator
 from pipeline.feed.podcasting20 import ITUNES_NS, PODCAST_NS
-from pipeline.layout import episode_paths, feed_path, video_feed_path
+from pipeline.layout import episode_paths, feed_path, site_dir, video_feed_path
 from tests.conftest import run_stage
 from tests.test_feed_support import build_artefacts, episode_of, small_show, write_episode_yaml
 
@@ -258,4 +258,11 @@ def test_built_463_end_to_end(built_463: Project) -> None:
     assert 200 <= podcast["episodes"][0]["total_time"] <= 300
     item = etree.parse(str(feed_path(built_463))).getroot().find("channel/item")
     assert {t.get("type") for t in item.findall("podcast:transcript", NS)} >= {"text/vtt", "application/x-subrip"}
+    mp4 = paths.video_mp4("landscape")
+    video, _ = parse_both(video_feed_path(built_463))
+    assert [(e["url"].rsplit("/", 1)[1], e["file_size"], e["mime_type"]) for e in video["episodes"][0]["enclosures"]] == [
+        (mp4.name, mp4.stat().st_size, "video/mp4")
+    ]
+    page = (site_dir(built_463) / "episodes" / episode.key / "index.html").read_text(encoding="utf-8")
+    assert f'src="{mp4.name}"' in page and 'kind="captions"' in page
     run_stage(built_463, "validate")
