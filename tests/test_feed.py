@@ -11,6 +11,7 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
+import yaml
 from lxml import etree
 
 from pipeline.config import Project, load_project
@@ -26,6 +27,7 @@ from pipeline.feed import (
     video_feed_guid,
 )
 from pipeline.feed.builder import new_feed_generator
+from pipeline.feed.collect import show_channel
 from pipeline.feed.podcasting20 import ITUNES_NS, PODCAST_NS
 from pipeline.layout import episode_paths, feed_path, site_dir, video_feed_path
 from tests.conftest import run_stage
@@ -132,6 +134,22 @@ def test_extension_corrects_feedgens_yes_no_explicit() -> None:
     fg.podcasting20.explicit(True)
     root = etree.fromstring(fg.rss_str())
     assert [e.text for e in root.findall("channel/itunes:explicit", NS)] == ["true"]
+
+
+def test_locked_funding_and_persons_when_configured(project: Project) -> None:
+    data = yaml.safe_load(project.show_file.read_text(encoding="utf-8"))
+    data.update(locked={"locked": True}, funding=[{"url": "https://fund.example/?a=1&b=2", "text": "Support us & more"}],
+                persons=[{"name": "Ana Ñ", "role": "guest", "href": "https://ana.example/"}])
+    project.show_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    show = load_project(project, environ={}).show
+    channel = show_channel(show, project.resolve(show.cover), "feed.xml", podcast_guid_for(BASE + "feed.xml"))
+    root = etree.fromstring(render_feed(channel, [_item()])).find("channel")
+    locked = root.find("podcast:locked", NS)
+    assert (locked.text, locked.get("owner")) == ("yes", "hello@massagemonday.example")
+    funding = root.find("podcast:funding", NS)
+    assert (funding.get("url"), funding.text) == ("https://fund.example/?a=1&b=2", "Support us & more")
+    person = root.find("podcast:person", NS)
+    assert (person.text, person.get("role"), person.get("href")) == ("Ana Ñ", "guest", "https://ana.example/")
 
 
 def test_no_clock_in_the_feed() -> None:
