@@ -1,4 +1,8 @@
-"""An extractive summary of the transcript: sumy's LexRank, offline and deterministic.
+"""An extractive summary of the transcript: sumy's TextRank, offline and deterministic.
+
+TextRank rather than sumy's LexRank: LexRank's undamped power method lets sentences that share no
+words with the rest keep their full share of the score, so an aside ("my cat sat on the keyboard")
+can outrank the sentences the episode is about; TextRank's damping gives such sentences the least.
 
 sumy's own English tokenizer needs nltk's punkt data, which is downloaded at run time; the
 sentences here already come split (with their times) from the transcript, so sumy gets a document
@@ -37,10 +41,10 @@ def summary_candidates(sentences: list[TimedSentence]) -> list[TimedSentence]:
 
 
 def summarize(sentences: list[TimedSentence], count: int) -> list[TimedSentence]:
-    """The `count` most central sentences (LexRank), in the order they are spoken."""
+    """The `count` most central sentences (TextRank), in the order they are spoken."""
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
     from sumy.nlp.stemmers import Stemmer
-    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer
     from sumy.utils import get_stop_words
 
     candidates = summary_candidates(sentences)
@@ -48,7 +52,7 @@ def summarize(sentences: list[TimedSentence], count: int) -> list[TimedSentence]
         return candidates
     tokenizer = OfflineTokenizer()
     document = ObjectDocumentModel([Paragraph([Sentence(s.text, tokenizer) for s in candidates])])
-    summarizer = LexRankSummarizer(Stemmer(LANGUAGE))
+    summarizer = TextRankSummarizer(Stemmer(LANGUAGE))
     summarizer.stop_words = get_stop_words(LANGUAGE)
     picked = {str(sentence) for sentence in summarizer(document, count)}
     chosen: list[TimedSentence] = []
