@@ -107,3 +107,22 @@ def test_show_page_has_no_errors(browser, site: tuple[str, str]) -> None:  # typ
     assert page.locator("h1").inner_text() == "Does Massage Help Restless Leg Syndrome?"
     assert problems == []
     page.close()
+
+
+def test_demo_episode_page(browser, built_463, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The real episode 463 (Whisper captions, rendered video): cues load, a timestamp seeks, no errors."""
+    public = publish_to_folder(built_463, tmp_path / "public")
+    key = f"episodes/{episode_of(built_463, '463').key}/index.html"
+    with running_server(public) as base:
+        page, problems = open_page(browser, base + key)
+        page.wait_for_function("() => { const t = document.querySelector('#video-player').textTracks[0];"
+                               " return t && t.cues && t.cues.length > 10; }", timeout=10_000)
+        page.wait_for_function("() => document.querySelector('#video-player').readyState >= 1", timeout=10_000)
+        button = page.locator(".segment button").nth(5)
+        start = float(button.get_attribute("data-seek") or "nan")
+        assert start > 10
+        button.click()
+        page.wait_for_function(f"() => document.querySelector('#video-player').currentTime >= {start}", timeout=5_000)
+        assert page.evaluate("document.querySelector('#video-player').currentTime") < start + 2
+        assert problems == []
+        page.close()
