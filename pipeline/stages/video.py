@@ -28,7 +28,7 @@ def source_frame_rate(path: Path) -> float | None:
         rate = stream.average_rate or stream.guessed_rate if stream is not None else None
     if rate is None or not 1 <= float(rate) <= 60:
         return None
-    return round(float(rate), 3)
+    return float(rate)
 
 
 def run(ctx: Context) -> list[Path]:

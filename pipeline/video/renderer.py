@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 
 from pipeline.atomic import atomic_path
@@ -47,13 +48,18 @@ class RenderSpec:
     progress: ProgressBar | None = None
 
 
+def frame_rate(fps: float) -> str:
+    """An exact rate for ffmpeg: 29.97002997 → '30000/1001', 24.0 → '24'."""
+    return str(Fraction(fps).limit_denominator(1001))
+
+
 def _hex(color: RGB) -> str:
     return "0x{:02X}{:02X}{:02X}".format(*color)
 
 
 def filter_graph(spec: RenderSpec, band: Box | None, caption_input: int) -> str:
     """The ffmpeg filtergraph: picture → base frame → progress bar → caption band → [v]."""
-    w, h, fps = spec.width, spec.height, spec.fps
+    w, h, fps = spec.width, spec.height, frame_rate(spec.fps)
     if spec.picture_is_still:
         # One decoded frame repeated in memory; `-loop 1` would decode the image again for every frame.
         chain = [f"[0:v]scale={w}:{h},setsar=1,format=yuv420p,loop=loop=-1:size=1:start=0[base]"]
@@ -83,7 +89,7 @@ def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None) -> list[s
     # Progress comes from the frames we send; without a caption pipe, from ffmpeg's own stats lines.
     args: list[str | Path] = ["-nostats" if band is not None else "-stats", "-loglevel", "warning"]
     if spec.picture_is_still:
-        args += ["-framerate", f"{spec.fps}", "-i", spec.picture]
+        args += ["-framerate", frame_rate(spec.fps), "-i", spec.picture]
     else:
         args += ["-i", spec.picture]
     args += ["-i", spec.audio]
@@ -91,7 +97,7 @@ def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None) -> list[s
     caption_input = -1
     if band is not None:
         args += ["-f", "rawvideo", "-pix_fmt", PIXEL_FORMAT, "-s", f"{band.width}x{band.height}",
-                 "-framerate", f"{spec.fps}", "-i", "pipe:0"]
+                 "-framerate", frame_rate(spec.fps), "-i", "pipe:0"]
         caption_input, inputs = inputs, inputs + 1
     subtitle_input = -1
     if spec.subtitles is not None:
@@ -103,7 +109,7 @@ def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None) -> list[s
                  "-metadata:s:s:0", "handler_name=Captions"]
     args += [
         "-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-pix_fmt", "yuv420p",
-        "-profile:v", "high", "-r", f"{spec.fps}",
+        "-profile:v", "high", "-r", frame_rate(spec.fps),
         "-c:a", "aac", "-b:a", f"{spec.audio_bitrate_kbps}k",
         "-t", f"{spec.duration:.3f}", "-movflags", "+faststart", "-f", "mp4", target,
     ]
@@ -129,7 +135,7 @@ def render(spec: RenderSpec, description: str = "rendering video") -> Path:
     """Write `spec.output` atomically; ToolError if ffmpeg fails, nothing left behind."""
     width, height = even(spec.width), even(spec.height)
     if (width, height) != (spec.width, spec.height):
-        spec = RenderSpec(**{**spec.__dict__, "width": width, "height": height})
+        spec = replace(spec, width=width, height=height)
     what = f"rendering {spec.output.name}"
     with atomic_path(spec.output) as target:
         if spec.cues:
