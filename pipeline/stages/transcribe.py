@@ -1,0 +1,127 @@
+"""Stage `transcribe`: build/<id>/asr.wav → transcript.json with word timestamps, captions and transcripts.
+
+Writes transcript.json, captions.vtt, captions.srt, transcript.txt and transcript.p20.json. The
+transcript is cached: when transcript.json already holds the same input hash (audio bytes, engine,
+model, glossary, decoding settings), inference is skipped and only the captions are written again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from pipeline.atomic import atomic_path
+from pipeline.context import Context
+from pipeline.errors import InputError
+from pipeline.formats.captions import build_cues
+from pipeline.formats.subtitles import podcasting20_text, srt_text, transcript_text, vtt_text
+from pipeline.formats.transcript import Transcript
+from pipeline.progress import progress_bar
+from pipeline.transcription import DecodeSettings, load_audio, resolve_model, transcribe_audio
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1  # bump when a change here alters transcripts, so cached ones are redone
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=["faster-whisper", "openai-whisper"],
+                        help="override transcription.engine from config/show.yaml")
+    parser.add_argument("--force", action="store_true", help="transcribe again even if the cached transcript matches")
+
+
+def glossary(ctx: Context) -> tuple[str, ...]:
+    """Show and episode terms, in order, without duplicates."""
+    seen: dict[str, None] = {}
+    for term in [*ctx.show.transcription.glossary, *ctx.episode.config.glossary]:
+        if term.strip():
+            seen.setdefault(term.strip(), None)
+    return tuple(seen)
+
+
+def decode_settings(ctx: Context) -> DecodeSettings:
+    settings = ctx.show.transcription
+    return DecodeSettings(language=settings.language, beam_size=settings.beam_size, threads=settings.threads,
+                          vad=settings.vad, glossary=glossary(ctx))
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with Path(path).open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: no audio to transcribe", hint="run the ingest stage first (it writes asr.wav)") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the audio ({exc.strerror})") from exc
+    return digest.hexdigest()
+
+
+def input_hash(audio_hash: str, engine: str, model_identity: str, settings_fields: dict[str, object]) -> str:
+    key = {"audio": audio_hash, "engine": engine, "model": model_identity, "decoding": settings_fields,
+           "version": CACHE_VERSION}
+    return "sha256:" + hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def _cached(path: Path, wanted_hash: str) -> Transcript | None:
+    if not path.is_file():
+        return None
+    try:
+        transcript = Transcript.load(path)
+    except InputError:
+        return None
+    return transcript if transcript.input_hash == wanted_hash else None
+
+
+def run(ctx: Context) -> list[Path]:
+    paths = ctx.paths
+    engine = str(ctx.option("engine") or ctx.show.transcription.engine)
+    model = resolve_model(ctx.show.transcription.model, engine, ctx.project.root)
+    settings = decode_settings(ctx)
+    wanted_hash = input_hash(file_hash(paths.asr_wav), engine, model.identity(), settings.cache_fields())
+
+    transcript = None if ctx.option("force") else _cached(paths.transcript_json, wanted_hash)
+    if transcript is not None:
+        log.info("transcript of %s is up to date (%s, %s); writing the captions again", ctx.episode.id, engine, model.name)
+    else:
+        audio = load_audio(paths.asr_wav)
+        duration = audio.shape[0] / 16_000
+        log.info("transcribing %s: %.0f s of audio with %s (%s)", ctx.episode.id, duration, engine, model.name)
+        with progress_bar(round(duration), f"transcribe {ctx.episode.id}", unit="s") as bar:
+            done = 0.0
+
+            def advance(seconds: float) -> None:
+                nonlocal done
+                seconds = min(max(seconds, done), duration)
+                bar.update(seconds - done)
+                done = seconds
+
+            result = transcribe_audio(audio, engine, model, settings, advance)
+        transcript = Transcript(
+            segments=result.segments, engine=engine, model=model.name, language=settings.language,
+            duration=round(result.duration, 3), input_hash=wanted_hash, glossary=settings.glossary,
+            extra={"model_source": model.kind, "speech_seconds": round(result.speech_seconds, 3),
+                   "beam_size": settings.beam_size, "vad": settings.vad},
+        )
+        if not transcript.words:
+            log.warning("%s: no speech found in %s; the transcript and captions are empty",
+                        ctx.episode.id, ctx.project.relative(paths.asr_wav))
+
+    cues = build_cues(transcript.words, ctx.show.captions)
+    outputs = {
+        paths.captions_vtt: vtt_text(cues),
+        paths.captions_srt: srt_text(cues),
+        paths.transcript_txt: transcript_text(transcript),
+        paths.transcript_p20_json: podcasting20_text(cues),
+    }
+    # Every text is ready before the first file is replaced, so a failure leaves the previous set whole.
+    with atomic_path(paths.transcript_json) as tmp_json:
+        transcript.save(tmp_json)
+        for path, text in outputs.items():
+            with atomic_path(path) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+    return [paths.transcript_json, *outputs]

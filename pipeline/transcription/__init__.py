@@ -1,0 +1,9 @@
+"""Whisper transcription: model resolution, the two engines, and CTranslate2 → openai-whisper conversion.
+
+Heavy libraries (faster_whisper, whisper, torch) are imported inside functions only.
+"""
+
+from pipeline.transcription.engines import ENGINES, DecodeSettings, Result, load_audio, transcribe_audio
+from pipeline.transcription.models import ModelSource, resolve_model
+
+__all__ = ["ENGINES", "DecodeSettings", "ModelSource", "Result", "load_audio", "resolve_model", "transcribe_audio"]

