@@ -13,6 +13,8 @@ from typing import Any
 
 from pipeline.atomic import write_text_if_changed
 from pipeline.config import Episode, ShowConfig
+from pipeline.feed.guid import podcast_guid_for
+from pipeline.layout import FEED_KEY, public_url
 
 
 def _dump(value: Any) -> Any:
@@ -47,7 +49,9 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
             "slug": episode.slug,
         },
         "feed": {
-            "show": show.model_dump(mode="json", exclude={"transcription", "captions", "video", "audio", "s3", "publish_target"}),
+            "show": show.model_dump(mode="json", exclude={"transcription", "captions", "video", "audio", "s3", "publish_target"})
+            # The guid the feed will carry, so that the feed stage appending it to show.yaml changes nothing here.
+            | {"podcast_guid": show.podcast_guid or podcast_guid_for(public_url(show.public_base, FEED_KEY))},
             "episode": ep.model_dump(mode="json"),
         },
         "publish": {"publish_target": show.publish_target, "s3": _dump(show.s3), "public_url": show.public_url},
