@@ -4,7 +4,7 @@ Same input and settings for all three (size, fps, libx264 preset and CRF, AAC):
 - naive: moviepy's usual way, a TextClip per cue in a CompositeVideoClip, `write_videofile` (no word
   highlighting, so it does less than ours);
 - libass: ffmpeg's `subtitles` filter burning the same cues, written as ASS with karaoke tags for the
-  word highlight, same font, size and outline (no soft subtitle track, no progress bar);
+  word highlight, same font, size and outline (no soft subtitle track, no progress bar or level meter);
 - ours: `pipeline.video.renderer.render`, exactly as the video stage calls it (soft subtitle track too).
 
 Inputs: a generated 60 s 1280×720 24 fps video with 20 two-line captions, and episode 463 (an audiogram)
@@ -147,21 +147,22 @@ def naive_moviepy(picture: Path, audio: Path, cues: Sequence[Cue], output: Path,
 
 
 def ours(picture: Path, audio: Path, cues: Sequence[Cue], output: Path, duration: float, still: bool,
-         subtitles: Path, progress: Any = None) -> None:
+         subtitles: Path | None, bars: Any = None) -> None:
     from pipeline.config import VideoSettings
     from pipeline.video.renderer import RenderSpec, render
     from pipeline.video.style import caption_style
 
     render(RenderSpec(output=output, audio=audio, duration=duration, width=WIDTH, height=HEIGHT, fps=FPS, cues=cues,
                       style=caption_style(VideoSettings()), picture=picture, picture_is_still=still, subtitles=subtitles,
-                      language="eng", crf=CRF, preset=PRESET, progress=progress))
+                      language="eng", crf=CRF, preset=PRESET, progress=bars[0] if bars else None,
+                      level_meter=bars[1] if bars else None))
 
 
 def audiogram_background(cues: Sequence[Cue], work: Path, root: Path, title: str) -> tuple[Path, Any]:
     from pipeline.config import VideoSettings
     from pipeline.video.audiogram import background
     from pipeline.video.captions import CaptionPainter
-    from pipeline.video.renderer import ProgressBar
+    from pipeline.video.renderer import Bar
     from pipeline.video.style import caption_style
 
     style = caption_style(VideoSettings())
@@ -169,11 +170,12 @@ def audiogram_background(cues: Sequence[Cue], work: Path, root: Path, title: str
     image, layout = background(root / "config" / "cover.jpg", "Massage Monday", title, WIDTH, HEIGHT, band, style)
     path = work / "background.png"
     image.save(path)
-    return path, ProgressBar(layout.progress, style.highlight_color)
+    meter = Bar(layout.level_meter, style.highlight_color) if layout.level_meter else None
+    return path, (Bar(layout.progress, style.highlight_color), meter)
 
 
 def compare(work: Path, picture: Path, audio: Path, cues: Sequence[Cue], duration: float, still: bool,
-            progress: Any, run_naive: bool) -> dict[str, Any]:
+            bars: Any, run_naive: bool) -> dict[str, Any]:
     from pipeline.tools.ffmpeg import run_ffmpeg
     from pipeline.video.captions import CaptionTimeline
     from pipeline.video.subtitles import webvtt
@@ -186,7 +188,7 @@ def compare(work: Path, picture: Path, audio: Path, cues: Sequence[Cue], duratio
     for _ in range(repeats):
         libass_times.append(_timed(lambda: run_ffmpeg(libass_args(picture, audio, ass, work / "libass.mp4", duration, still),
                                                       what="burning captions with libass")))
-        our_times.append(_timed(lambda: ours(picture, audio, cues, work / "ours.mp4", duration, still, vtt, progress)))
+        our_times.append(_timed(lambda: ours(picture, audio, cues, work / "ours.mp4", duration, still, vtt, bars)))
     libass_s, ours_s = statistics.median(libass_times), statistics.median(our_times)
     result: dict[str, Any] = {
         "seconds_of_video": round(duration, 2),
@@ -217,7 +219,7 @@ def generated(work: Path) -> dict[str, Any]:
                what="making the benchmark input")
     cues = synthetic_cues(60.0)[:20]
     return {"input": "generated 60 s 1280x720 24 fps video (testsrc2) + tone",
-            **compare(work, picture, picture, cues, 60.0, still=False, progress=None, run_naive=True)}
+            **compare(work, picture, picture, cues, 60.0, still=False, bars=None, run_naive=True)}
 
 
 def episode_463(root: Path, work: Path) -> dict[str, Any]:
@@ -238,10 +240,10 @@ def episode_463(root: Path, work: Path) -> dict[str, Any]:
         settings, title = CaptionSettings(), "Episode 463"
     cues = build_cues(Transcript.load(transcript).words, settings)
     duration = probe(audio).duration
-    picture, progress = audiogram_background(cues, work, root, title)
+    picture, bars = audiogram_background(cues, work, root, title)
     run_naive = os.environ.get("RENDER_BENCH_NAIVE_463", "1") != "0"
     return {"input": "episode 463: audiogram of build/463/normalised.mp3 with its transcript's cues",
-            **compare(work, picture, audio, cues, duration, still=True, progress=progress, run_naive=run_naive)}
+            **compare(work, picture, audio, cues, duration, still=True, bars=bars, run_naive=run_naive)}
 
 
 CHILD = """
@@ -251,9 +253,9 @@ sys.path.insert(0, sys.argv[1])
 from benchmarks.render import audiogram_background, ours, synthetic_cues
 work, audio, duration = Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4])
 cues = synthetic_cues(duration)
-picture, progress = audiogram_background(cues, work, Path(sys.argv[1]), "A thirty-minute episode")
+picture, bars = audiogram_background(cues, work, Path(sys.argv[1]), "A thirty-minute episode")
 started = time.perf_counter()
-ours(picture, audio, cues, work / "long.mp4", duration, True, None, progress)
+ours(picture, audio, cues, work / "long.mp4", duration, True, None, bars)
 print(json.dumps({"seconds": round(time.perf_counter() - started, 1), "cues": len(cues),
                   "python_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                   "ffmpeg_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}))

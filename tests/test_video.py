@@ -161,11 +161,11 @@ def test_bad_colour_and_missing_font_are_reported_with_the_key(tmp_path: Path) -
 
 
 def test_progress_bar_is_drawn_by_ffmpeg_not_per_frame_in_python(tmp_path: Path) -> None:
-    from pipeline.video.renderer import ProgressBar
+    from pipeline.video.renderer import Bar
 
     spec = RenderSpec(output=tmp_path / "o.mp4", audio=tmp_path / "a.mp3", duration=10.0, width=640, height=360, fps=24,
                       cues=TWO_CUES, style=STYLE, picture=tmp_path / "bg.png", picture_is_still=True,
-                      progress=ProgressBar(Box(0, 354, 640, 6), (255, 212, 0)))
+                      progress=Bar(Box(0, 354, 640, 6), (255, 212, 0)))
     graph = filter_graph(spec, Box(32, 280, 576, 60), 2)
     assert "loop=loop=-1:size=1" in graph and "color=c=0xFFD400:s=640x6" in graph
     assert "overlay=x=32:y=280" in graph and "w*t/10.000" in graph

@@ -38,7 +38,7 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.tools.media import probe
     from pipeline.video.audiogram import background, load_cover
     from pipeline.video.captions import CaptionPainter
-    from pipeline.video.renderer import ProgressBar, RenderSpec, render
+    from pipeline.video.renderer import Bar, RenderSpec, render
     from pipeline.video.style import caption_style, even
     from pipeline.video.subtitles import iso639_2, webvtt
 
@@ -76,17 +76,18 @@ def run(ctx: Context) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="video-") as scratch:
         for video_format in formats:
             width, height = even(video_format.width), even(video_format.height)
-            picture, progress = ctx.episode.recording, None
+            picture, progress, level_meter = ctx.episode.recording, None, None
             if audiogram:
                 band = CaptionPainter(style, width, height, cues).band
                 still, layout = background(ctx.cover, ctx.show.title, ctx.episode.config.title, width, height, band, style)
                 picture = Path(scratch) / f"background-{video_format.name}.png"
                 still.save(picture)
-                progress = ProgressBar(layout.progress, style.highlight_color)
+                progress = Bar(layout.progress, style.highlight_color)
+                level_meter = Bar(layout.level_meter, style.highlight_color) if layout.level_meter else None
             spec = RenderSpec(
                 output=paths.video_mp4(video_format.name), audio=audio, duration=duration,
                 width=width, height=height, fps=fps, cues=cues, style=style,
-                picture=picture, picture_is_still=audiogram, progress=progress,
+                picture=picture, picture_is_still=audiogram, progress=progress, level_meter=level_meter,
                 subtitles=paths.video_vtt if cues else None, language=iso639_2(ctx.show.language),
                 crf=settings.crf, preset=settings.preset, audio_bitrate_kbps=settings.audio_bitrate_kbps,
             )

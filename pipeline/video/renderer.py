@@ -23,7 +23,9 @@ from pipeline.video.style import RGB, Box, CaptionStyle, even
 
 
 @dataclass(frozen=True)
-class ProgressBar:
+class Bar:
+    """Where ffmpeg draws a moving bar (the progress bar, the level meter), and in which colour."""
+
     box: Box
     color: RGB
 
@@ -45,7 +47,8 @@ class RenderSpec:
     crf: int = 23
     preset: str = "veryfast"
     audio_bitrate_kbps: int = 128
-    progress: ProgressBar | None = None
+    progress: Bar | None = None  # grows from left to right over the whole duration
+    level_meter: Bar | None = None  # follows the loudness of the audio, growing from its centre
 
 
 def frame_rate(fps: float) -> str:
@@ -58,7 +61,7 @@ def _hex(color: RGB) -> str:
 
 
 def filter_graph(spec: RenderSpec, band: Box | None, caption_input: int) -> str:
-    """The ffmpeg filtergraph: picture → base frame → progress bar → caption band → [v]."""
+    """The ffmpeg filtergraph: picture → base frame → progress bar → level meter → caption band → [v]."""
     w, h, fps = spec.width, spec.height, frame_rate(spec.fps)
     if spec.picture_is_still:
         # One decoded frame repeated in memory; `-loop 1` would decode the image again for every frame.
@@ -76,6 +79,15 @@ def filter_graph(spec: RenderSpec, band: Box | None, caption_input: int) -> str:
         chain.append(f"color=c={_hex(spec.progress.color)}:s={box.width}x{box.height}:r={fps}[bar]")
         chain.append(f"[{label}][bar]overlay=x='{box.x}-w+w*t/{spec.duration:.3f}':y={box.y}:eval=frame[progress]")
         label = "progress"
+    if spec.level_meter is not None:
+        box = spec.level_meter.box
+        r, g, b = spec.level_meter.color
+        # A level meter growing from the centre: ffmpeg's showvolume for one half, mirrored for the other.
+        chain.append(f"[1:a]aformat=channel_layouts=mono,showvolume=r={fps}:w={box.width // 2}:h={box.height}:b=0:f=0.6:"
+                     f"t=0:v=0:m=r:ds=log:c=0xFF{b:02X}{g:02X}{r:02X},format=yuva420p,split[right][mirror];"
+                     f"[mirror]hflip[left];[left][right]hstack[wave]")
+        chain.append(f"[{label}][wave]overlay=x={box.x}:y={box.y}:format=yuv420:eof_action=pass[metered]")
+        label = "metered"
     if band is not None:
         chain.append(
             f"[{label}][{caption_input}:v]overlay=x={band.x}:y={band.y}:format=yuv420:eof_action=pass:repeatlast=0[v]"
