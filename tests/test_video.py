@@ -323,3 +323,28 @@ def test_stage_reports_a_missing_cover_or_font_and_writes_nothing(project: Proje
     with pytest.raises(InputError, match=r"Missing\.ttf: caption font not found"):
         run_stage(project, "video")
     assert sorted(p.name for p in paths.build.iterdir()) == before
+
+
+@pytest.mark.slow
+def test_episode_463_video_from_the_real_transcript(built_463: Project) -> None:
+    ctx = make_context(built_463, "463")
+    paths = ctx.paths
+    mp4 = paths.video_mp4()
+    assert abs(probe(mp4).duration - probe(paths.normalised_mp3).duration) < 0.1
+    with av.open(str(mp4)) as container:
+        assert (container.streams.video[0].width, container.streams.video[0].height) == (1280, 720)
+        assert [s.codec_context.name for s in container.streams.subtitles] == ["mov_text"]
+    atoms = top_level_atoms(mp4)
+    assert atoms.index("moov") < atoms.index("mdat")
+    assert paths.video_vtt.read_bytes() == paths.captions_vtt.read_bytes()
+    transcript = Transcript.load(paths.transcript_json)
+    from pipeline.formats.captions import build_cues
+
+    cues = build_cues(transcript.words, ctx.show.captions)
+    band = CaptionPainter(caption_style(ctx.show.video), 1280, 720, cues).band
+    first = cues[0]
+    before = frame_at(mp4, max(0.0, first.start - 0.3)) if first.start > 0.3 else None
+    during = frame_at(mp4, (first.start + first.end) / 2)
+    if before is not None:
+        assert difference(region(during, band), region(before, band)) > 5
+    assert region(during, band).max() > 240  # white caption text
