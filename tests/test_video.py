@@ -136,6 +136,16 @@ def test_long_lines_reflow_to_fit_a_portrait_frame() -> None:
     assert area.y <= painter.band.y and painter.band.bottom <= area.bottom
 
 
+def test_a_word_wider_than_the_frame_is_drawn_smaller_to_fit() -> None:
+    cue = make_cue(0.0, 2.0, "see https://clinicaltrials.gov/search?cond=restless-legs")
+    painter = CaptionPainter(STYLE, 360, 640, [cue])
+    layout = painter.layout(cue)
+    assert layout.font_size < painter.font_size
+    font = painter.font(layout.font_size)
+    assert all(word.x >= 0 and word.x + font.getlength(word.text) <= painter.band.width for word in layout.words)
+    assert CaptionPainter(STYLE, 360, 640, []).band.height > 0  # no cues at all: still a band for the layout
+
+
 def test_caption_clip_returns_the_same_array_while_nothing_changes() -> None:
     clip = CaptionClip(replace(STYLE, highlight_words=False), 480, 270, TWO_CUES, 4.0)
     assert clip.get_frame(0.6) is clip.get_frame(1.2)  # same cue, same state: the identical array

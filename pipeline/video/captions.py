@@ -79,11 +79,11 @@ class CaptionPainter:
         self.max_text_width = self.area.width - 2 * self.outline
         lines_needed = 1
         widest = 0.0
+        font = self.font(self.font_size)
         for cue in cues:
             lines = self._lines(cue, self.font_size)
             lines_needed = max(lines_needed, len(lines))
-            font = self.font(self.font_size)
-            widest = max(widest, *(font.getlength(" ".join(cue.words[i].text for i in line)) for line in lines))
+            widest = max([widest, *(font.getlength(" ".join(cue.words[i].text for i in line)) for line in lines)])
         self.band_lines = min(lines_needed, MAX_BAND_LINES)
         band_width = min(self.area.width, int(widest) + 2 * self.outline + 8)
         band_width += band_width % 2
@@ -121,10 +121,18 @@ class CaptionPainter:
             return lines
         return _reflow(texts, font, self.max_text_width)
 
+    def _fits(self, cue: Cue, lines: list[list[int]], size: int) -> bool:
+        font = self.font(size)
+        return len(lines) <= self.band_lines and all(
+            font.getlength(" ".join(cue.words[i].text for i in line)) <= self.max_text_width for line in lines
+        )
+
     def layout(self, cue: Cue) -> CueLayout:
+        """Where each word goes; a cue that needs more lines than the band holds, or has a word wider than
+        the frame (a long URL in a portrait frame), is drawn smaller, down to MIN_SCALE."""
         size = self.font_size
         lines = self._lines(cue, size)
-        while len(lines) > self.band_lines and size > self.font_size * MIN_SCALE:
+        while not self._fits(cue, lines, size) and size > self.font_size * MIN_SCALE:
             size = max(int(size * 0.9), 8)
             lines = self._lines(cue, size)
         font = self.font(size)
