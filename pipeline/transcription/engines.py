@@ -13,7 +13,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -53,7 +53,6 @@ class DecodeSettings:
     hallucination_silence_threshold: float = 2.0
     vad_min_silence_ms: int = 2000
     vad_speech_pad_ms: int = 400
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def thread_count(self) -> int:
