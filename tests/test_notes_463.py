@@ -92,7 +92,7 @@ def check_463_notes(build: Path, episode: EpisodeConfig, min_chapter_seconds: fl
         assert abs(minutes(line.group(1)) - expected) <= TOLERANCE_SECONDS, (number, line.group(1), expected)
     assert "https://doi.org/10.1016/j.jbmt.2019.06.012" in html and "https://pubmed.ncbi.nlm.nih.gov/31987569/" in html
 
-    # A generated summary of 2–4 sentences, and the transcript linked by absolute URL.
+    # A summary of 2–4 sentences (the creator’s own for 463), and the transcript linked by absolute URL.
     summary = markdown.split("\n\n")[1]
     assert 2 <= len(re.findall(r"[.?!](?:\s|$)", summary)) <= 4
     assert "http://127.0.0.1:8000/episodes/463-does-massage-help-restless-leg-syndrome/captions.vtt" in html
