@@ -13,7 +13,8 @@ from mutagen.mp3 import MP3
 
 from pipeline.config import Project
 from pipeline.errors import InputError
-from pipeline.stages.ingest import chapter_marks, parse_loudnorm_json
+from pipeline.formats.chapters import marks_from_document
+from pipeline.stages.ingest import parse_loudnorm_json
 from pipeline.tools.ffmpeg import ffmpeg_exe
 from pipeline.tools.media import probe
 from tests import media
@@ -143,6 +144,6 @@ def test_loudnorm_json_is_parsed_from_the_end_of_stderr() -> None:
 
 
 def test_chapter_marks_end_at_the_next_start_and_clip_to_the_audio() -> None:
-    marks = chapter_marks({"chapters": [{"startTime": 30, "title": "b"}, {"startTime": 0, "title": "a"},
+    marks = marks_from_document({"chapters": [{"startTime": 30, "title": "b"}, {"startTime": 0, "title": "a"},
                                         {"startTime": 500, "title": "past the end"}]}, duration=120)
     assert [(m.start, m.end, m.title) for m in marks] == [(0, 30, "a"), (30, 120, "b")]

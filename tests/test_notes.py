@@ -16,14 +16,9 @@ import yaml
 
 from pipeline.config import Chapter, Link, Project, Reference, load_project
 from pipeline.errors import ConfigError, InputError
+from pipeline.formats.chapters import chapters_document, check_chapters_document
 from pipeline.formats.transcript import Segment, Transcript, Word
-from pipeline.notes.chapters import (
-    chapter_titles,
-    chapters_document,
-    chapters_from_config,
-    check_chapters_document,
-    detect_chapters,
-)
+from pipeline.notes.chapters import chapter_titles, chapters_from_config, detect_chapters
 from pipeline.notes.citations import bibtex_to_csl, cite, format_references, load_bibtex, merge_references
 from pipeline.notes.links import locate_links, spoken_domains
 from pipeline.notes.mentions import find_phrase

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import EpisodeConfig, Project, load_project
+from pipeline.formats.chapters import check_chapters_document
 from pipeline.formats.transcript import Transcript
-from pipeline.notes.chapters import check_chapters_document
 from pipeline.notes.links import host_of
 from pipeline.notes.mentions import title_phrases
 from pipeline.notes.render import escape_markdown

@@ -62,7 +62,8 @@ def test_chapters_rules(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"version": "1.2.0", "chapters": [{"startTime": 9, "title": "a"}, {"startTime": 5}]}))
     assert check_chapters(good) == []
     problems = check_chapters(bad)
-    assert any("chapters[1] needs a numeric startTime and a title" in p for p in problems)
+    assert any("chapters[1].startTime: 5 is not after the previous" in p for p in problems)
+    assert any("chapters[1].title: must be a non-empty string" in p for p in problems)
     (tmp_path / "broken.json").write_text("{")
     assert "not readable JSON" in check_chapters(tmp_path / "broken.json")[0]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.feed.podcasting20 import CHAPTERS_TYPE, ITUNES_NS, PODCAST_NS, TRANSCRIPT_TYPES
+from pipeline.formats.chapters import check_chapters_document
 
 MAX_CHANNEL_DESCRIPTION_BYTES = 4000
 MAX_ITEM_DESCRIPTION_CHARS = 4000
@@ -59,18 +60,7 @@ def check_chapters(path: Path) -> list[str]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return [f"{path}: chapters are not readable JSON ({exc})"]
-    if not isinstance(data, dict) or "version" not in data or not isinstance(data.get("chapters"), list):
-        return [f"{path}: chapters need a \"version\" and a \"chapters\" list"]
-    problems = []
-    starts = []
-    for index, chapter in enumerate(data["chapters"]):
-        if not isinstance(chapter, dict) or not isinstance(chapter.get("startTime"), int | float) or not chapter.get("title"):
-            problems.append(f"{path}: chapters[{index}] needs a numeric startTime and a title")
-            continue
-        starts.append(chapter["startTime"])
-    if starts != sorted(starts):
-        problems.append(f"{path}: chapter startTimes must be ascending")
-    return problems
+    return [f"{path}: {problem}" for problem in check_chapters_document(data)]
 
 
 def parse_feed(xml: bytes) -> etree._Element:

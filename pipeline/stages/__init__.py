@@ -26,8 +26,10 @@ class StageSpec:
 STAGES: dict[str, StageSpec] = {
     spec.name: spec
     for spec in [
-        StageSpec("ingest", "pipeline.stages.ingest", "probe the recording; write the ASR WAV and the loudness-normalised, tagged MP3"),
-        StageSpec("transcribe", "pipeline.stages.transcribe", "Whisper transcript with word timestamps; captions (SRT, WebVTT) and transcripts"),
+        StageSpec("ingest", "pipeline.stages.ingest",
+                  "probe the recording; write the ASR WAV and the loudness-normalised, tagged MP3"),
+        StageSpec("transcribe", "pipeline.stages.transcribe",
+                  "Whisper transcript with word timestamps; captions (SRT, WebVTT) and transcripts"),
         StageSpec("notes", "pipeline.stages.notes", "show notes (Markdown, HTML) with links, citations and chapters"),
         StageSpec("video", "pipeline.stages.video", "captioned video (an audiogram for audio-only recordings)"),
         StageSpec("feed", "pipeline.stages.feed", "RSS feeds (audio and video) and the web site"),

@@ -18,6 +18,7 @@ from pathlib import Path
 from pipeline.atomic import atomic_path
 from pipeline.context import Context
 from pipeline.errors import InputError, ToolError
+from pipeline.formats.chapters import ChapterMark, marks_from_document
 from pipeline.progress import progress_bar
 from pipeline.tools.ffmpeg import run_ffmpeg
 from pipeline.tools.media import MediaInfo, probe
@@ -123,31 +124,6 @@ def _advance(bar, seconds: float) -> None:  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- tags
 
 
-@dataclass(frozen=True)
-class ChapterMark:
-    start: float
-    end: float
-    title: str
-    url: str | None = None
-
-
-def chapter_marks(chapters_json: dict, duration: float) -> list[ChapterMark]:
-    """Podcasting 2.0 chapters → marks with end times (the next start, the last one ends with the audio)."""
-    chapters = sorted(
-        (c for c in chapters_json.get("chapters", []) if c.get("toc", True) is not False),
-        key=lambda c: float(c["startTime"]),
-    )
-    marks = []
-    for index, chapter in enumerate(chapters):
-        start = float(chapter["startTime"])
-        if start >= duration:
-            break
-        following = float(chapters[index + 1]["startTime"]) if index + 1 < len(chapters) else duration
-        end = min(float(chapter.get("endTime", following)), duration)
-        marks.append(ChapterMark(start=start, end=max(end, start), title=str(chapter["title"]), url=chapter.get("url")))
-    return marks
-
-
 def tag_podcast_mp3(ctx: Context) -> Path:
     from mutagen.id3 import (
         APIC,
@@ -182,7 +158,7 @@ def tag_podcast_mp3(ctx: Context) -> Path:
         shutil.copyfile(paths.normalised_mp3, tmp)
         duration = MP3(tmp).info.length
         if paths.chapters_json.is_file():
-            chapters = chapter_marks(json.loads(paths.chapters_json.read_text(encoding="utf-8")), duration)
+            chapters = marks_from_document(json.loads(paths.chapters_json.read_text(encoding="utf-8")), duration)
         tags = ID3()
         tags.add(TIT2(encoding=3, text=episode.title))
         tags.add(TPE1(encoding=3, text=ctx.show.author))

@@ -14,9 +14,10 @@ from typing import Any
 from pipeline.atomic import write_text
 from pipeline.context import Context
 from pipeline.errors import InputError
+from pipeline.formats.chapters import ChapterMark, chapters_document
 from pipeline.formats.transcript import Transcript
 from pipeline.layout import public_key, public_url
-from pipeline.notes.chapters import ChapterMark, chapters_document, chapters_from_config, detect_chapters
+from pipeline.notes.chapters import chapters_from_config, detect_chapters
 from pipeline.notes.citations import Citation, cite, load_bibtex, merge_references
 from pipeline.notes.links import LocatedLink, locate_links, spoken_domains
 from pipeline.notes.render import markdown_to_html, render_html, render_markdown
