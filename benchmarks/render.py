@@ -154,7 +154,8 @@ def naive_moviepy(picture: Path, audio: Path, cues: Sequence[Cue], output: Path,
     video = CompositeVideoClip([base, *texts], size=(WIDTH, HEIGHT)).with_duration(duration)
     video = video.with_audio(AudioFileClip(str(audio)).with_duration(duration))
     video.write_videofile(str(output), fps=FPS, codec="libx264", preset=PRESET, audio_codec="aac",
-                          ffmpeg_params=["-crf", str(CRF)], logger=None)
+                          ffmpeg_params=["-crf", str(CRF)], logger=None,
+                          temp_audiofile_path=str(output.parent))  # moviepy's default is the working directory
     for clip in (video, base, *texts):
         clip.close()
 
