@@ -1,8 +1,9 @@
-"""Write files so that a half-written artefact never looks finished."""
+"""Files: write them so that a half-written artefact never looks finished; hash them."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -52,3 +53,11 @@ def write_text_if_changed(target: Path, text: str) -> bool:
         return False
     write_bytes(target, data)
     return True
+
+
+def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()

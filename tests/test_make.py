@@ -28,8 +28,8 @@ draft: false
 pytestmark = pytest.mark.slow
 
 
-def make(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PUBLISH_TARGET": str(project / "public"), "PUBLIC_URL": "http://127.0.0.1:8000/"}
+def make(project: Path, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PUBLISH_TARGET": str(project / "public"), "PUBLIC_URL": "http://127.0.0.1:8000/", **environment}
     env.pop("MAKEFLAGS", None)
     return subprocess.run(["make", "--no-print-directory", *args], cwd=project, env=env, capture_output=True,
                           text=True, timeout=600)
@@ -120,3 +120,25 @@ def test_make_help_lists_the_verbs(show: Path) -> None:
     assert result.returncode == 0
     for verb in ("publish", "test", "bench", "serve", "transcribe", "video"):
         assert f"  {verb} " in result.stdout
+
+
+def test_make_publish_to_s3_on_loopback_end_to_end(show: Path, bucket: str, aws_env: str) -> None:
+    """Only the publish step runs again for a new target, and every URL in both feeds is an uploaded object."""
+    import xml.etree.ElementTree as ET
+
+    from tests.conftest import objects
+
+    base = "https://cdn.example/show/"
+    result = make(show, "publish", "EPISODE=11", PUBLISH_TARGET=f"s3://{bucket}/show", PUBLIC_URL=base)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "pipeline transcribe" not in result.stdout and "pipeline video" not in result.stdout
+    uploaded = objects(aws_env, bucket, "show/")
+    assert {"feed.xml", "feed-video.xml", "index.html", "episodes/11-ask-not/ask-not.mp3"} <= set(uploaded)
+    assert not any(key.endswith(("asr.wav", "normalised.mp3", "recording.flac", "episode.yaml")) for key in uploaded)
+    for feed in ("feed.xml", "feed-video.xml"):
+        urls = {value for element in ET.fromstring(uploaded[feed]).iter()
+                for value in [*element.attrib.values(), element.text or ""] if value.strip().startswith(base)}
+        assert urls, feed
+        for url in urls:
+            key = url.strip()[len(base):]
+            assert (key or "index.html") in uploaded or f"{key}index.html" in uploaded, f"{feed}: {url} is not uploaded"

@@ -16,17 +16,11 @@ import socket
 import subprocess
 import sys
 import threading
-import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
-from moto.server import ThreadedMotoServer
 
 from pipeline.config import Project
 from pipeline.context import Context
@@ -35,57 +29,10 @@ from pipeline.layout import episode_paths, public_key
 from pipeline.stages import publish as publish_stage
 from pipeline.stores import LocalStore
 from pipeline.stores.s3 import parse_s3_target, translate_error
-from tests.conftest import REPO, copy_project, make_context
+from tests.conftest import REPO, copy_project, make_context, objects, s3_client
 
 MIB = 1024 * 1024
 FEEDS = {"feed.xml", "feed-video.xml"}
-
-
-# ---------------------------------------------------------------- a real S3 endpoint on loopback
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch, s3_endpoint: str, tmp_path: Path) -> str:
-    """Dummy credentials and the loopback endpoint, and nothing from the real AWS environment."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    return s3_endpoint
-
-
-def s3_client(endpoint: str) -> Any:
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
-                        aws_secret_access_key="testing", config=Config(s3={"addressing_style": "path"}))
-
-
-@pytest.fixture
-def bucket(aws_env: str) -> str:
-    name = f"show-{uuid.uuid4().hex[:12]}"
-    s3_client(aws_env).create_bucket(Bucket=name)
-    return name
-
-
-def objects(endpoint: str, bucket: str, prefix: str = "") -> dict[str, bytes]:
-    client = s3_client(endpoint)
-    keys = [item["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            for item in page.get("Contents", [])]
-    return {key[len(prefix):]: client.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
 
 
 # ---------------------------------------------------------------- a small, real publication

@@ -13,7 +13,7 @@ import json
 import logging
 from pathlib import Path
 
-from pipeline.atomic import atomic_path
+from pipeline.atomic import atomic_path, file_sha256
 from pipeline.context import Context
 from pipeline.errors import InputError
 from pipeline.formats.captions import build_cues
@@ -49,16 +49,12 @@ def decode_settings(ctx: Context) -> DecodeSettings:
 
 
 def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
     try:
-        with Path(path).open("rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
+        return file_sha256(path)
     except FileNotFoundError as exc:
         raise InputError(f"{path}: no audio to transcribe", hint="run the ingest stage first (it writes asr.wav)") from exc
     except OSError as exc:
         raise InputError(f"{path}: cannot read the audio ({exc.strerror})") from exc
-    return digest.hexdigest()
 
 
 def input_hash(audio_hash: str, engine: str, model_identity: str, settings_fields: dict[str, object]) -> str:

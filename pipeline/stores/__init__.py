@@ -14,10 +14,10 @@ import re
 
 from pipeline.config import Project, S3Settings
 from pipeline.errors import PublishError
-from pipeline.stores.base import LOCK_NAME, Store, StoredObject, Upload, file_sha256
+from pipeline.stores.base import LOCK_NAME, Store, StoredObject, Upload
 from pipeline.stores.local import LocalStore
 
-__all__ = ["LOCK_NAME", "LocalStore", "Store", "StoredObject", "Upload", "file_sha256", "open_store"]
+__all__ = ["LOCK_NAME", "LocalStore", "Store", "StoredObject", "Upload", "open_store"]
 
 
 def open_store(target: str, project: Project, settings: S3Settings, environ: dict[str, str] | None = None) -> Store:

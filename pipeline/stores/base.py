@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -12,14 +11,6 @@ from pathlib import Path
 # Names the publisher keeps beside the published files; never listed, uploaded or pruned.
 LOCK_NAME = ".publish.lock"
 HASH_METADATA = "sha256"  # object metadata key (S3: x-amz-meta-sha256); ETags of multipart objects are not content hashes
-
-
-def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from pipeline.atomic import atomic_path
+from pipeline.atomic import atomic_path, file_sha256
 from pipeline.errors import PublishError
-from pipeline.stores.base import LOCK_NAME, Store, StoredObject, Upload, file_sha256
+from pipeline.stores.base import LOCK_NAME, Store, StoredObject, Upload
 
 log = logging.getLogger("pipeline.publish")
 

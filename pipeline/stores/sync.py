@@ -13,11 +13,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from pipeline.atomic import file_sha256
 from pipeline.errors import PublishError
 from pipeline.formats.mime import cache_control, content_type
 from pipeline.layout import Publication
 from pipeline.progress import progress_bar
-from pipeline.stores.base import Store, StoredObject, Upload, file_sha256
+from pipeline.stores.base import Store, StoredObject, Upload
 
 log = logging.getLogger("pipeline.publish")
 
