@@ -113,12 +113,12 @@ $(FEEDS) &: $(MP3) $(VIDEOS) $(NOTES) $(TRANSCRIPTS) $(wildcard build/*/config/f
 	$(PIPELINE) feed $(EPISODE)
 
 build/validation.txt: $(FEEDS) $(call code,validate)
-	$(PIPELINE) validate $(EPISODE) 2>&1 | tee $@.part
+	$(PIPELINE) validate $(EPISODE) 2>&1 | tee $@.part || { rm -f $@.part; exit 1; }
 	@mv $@.part $@
 
 # The publish report is the target: re-running with nothing changed uploads nothing and does no work.
 build/published.txt: build/validation.txt $(FEEDS) $(MP3) $(VIDEOS) $(VIDEO_VTT) $(NOTES) $(TRANSCRIPTS) \
 		$(CFG)/publish.json $(call code,publish) $(wildcard pipeline/stores/*.py)
-	$(PIPELINE) publish $(EPISODE) 2>&1 | tee $@.part
+	$(PIPELINE) publish $(EPISODE) 2>&1 | tee $@.part || { rm -f $@.part; exit 1; }
 	@mv $@.part $@
 endif
