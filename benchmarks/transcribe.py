@@ -5,6 +5,11 @@ decoding; the model is loaded (for openai-whisper, converted) and warmed up on a
 clock starts (load_s and warmup_s are reported apart).
 WER is computed with jiwer after Whisper's English text normaliser.
 
+Both engines get the same chunks of speech (VAD runs once, in the pipeline). faster-whisper, the
+default, decodes them in batches of DecodeSettings.batch_size; openai-whisper has no batched decoding.
+`faster-whisper_one_at_a_time` is faster-whisper without batching, on 463 only, to show how much of
+the speedup is the batching and how much the engine.
+
     .venv/bin/python -m benchmarks.transcribe      # prints the dict that goes under "transcribe"
 """
 
@@ -45,7 +50,8 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     from pipeline.transcription import DecodeSettings, load_audio, resolve_model, transcribe_audio
     from pipeline.transcription.engines import load_engine
 
-    settings = DecodeSettings(beam_size=BEAM_SIZE, threads=spec["threads"], glossary=tuple(spec["glossary"]))
+    settings = DecodeSettings(beam_size=BEAM_SIZE, threads=spec["threads"], glossary=tuple(spec["glossary"]),
+                              batch_size=spec.get("batch_size", DecodeSettings.batch_size))
     model = resolve_model("tiny.en", spec["engine"])
     started = time.perf_counter()
     load_engine(spec["engine"], model, settings.thread_count)  # cached: transcribe_audio reuses it
@@ -88,7 +94,7 @@ def _run_child(root: Path, spec: dict[str, Any]) -> dict[str, Any]:
 
 def run(root: Path) -> dict[str, Any]:
     from pipeline.tools.ffmpeg import run_ffmpeg
-    from pipeline.transcription import resolve_model
+    from pipeline.transcription import DecodeSettings, resolve_model
     from pipeline.transcription.ct2 import openai_checkpoint
 
     root = Path(root).resolve()
@@ -100,6 +106,7 @@ def run(root: Path) -> dict[str, Any]:
     glossary = _glossary(root)
     script = (root / "episodes" / "463" / "script.txt").read_text(encoding="utf-8")
     figures: dict[str, Any] = {"model": "tiny.en", "beam_size": BEAM_SIZE, "threads": threads,
+                               "batch_size": DecodeSettings.batch_size,
                                "cpu_count": os.cpu_count(), "engines": {}}
     with tempfile.TemporaryDirectory() as tmp:
         asr_463 = Path(tmp) / "463.wav"
@@ -119,6 +126,10 @@ def run(root: Path) -> dict[str, Any]:
                                         "glossary": terms, "threads": threads, "warmup": str(warmup)})
                 for case, (audio, reference, terms) in cases.items()
             }
+        audio, reference, terms = cases["463"]
+        figures["engines"][f"{DEFAULT_ENGINE}_one_at_a_time"] = {"463": _run_child(root, {
+            "engine": DEFAULT_ENGINE, "audio": str(audio), "reference": reference, "glossary": terms,
+            "threads": threads, "warmup": str(warmup), "batch_size": 1})}
     default, reference_engine = figures["engines"][DEFAULT_ENGINE]["463"], figures["engines"]["openai-whisper"]["463"]
     figures["speedup_vs_openai_whisper"] = round(reference_engine["wall_s"] / default["wall_s"], 2)
     figures["wer_delta_vs_openai_whisper"] = round(100 * (default["wer"] - reference_engine["wer"]), 2)

@@ -91,6 +91,50 @@ def test_both_engines_agree_on_jfk(monkeypatch: pytest.MonkeyPatch, whisper_cach
     assert len(checkpoints) == 1
 
 
+def test_batched_decoding_matches_one_chunk_at_a_time() -> None:
+    """Three chunks of speech, decoded in one batch and one by one: same words, at the same places."""
+    import numpy as np
+
+    speech = load_audio(JFK)
+    gap = np.zeros(4 * 16_000, dtype=speech.dtype)
+    audio = np.concatenate([speech, gap, speech, gap, speech])
+    results = {}
+    for batch_size in (1, 4):
+        settings = DecodeSettings(threads=2, batch_size=batch_size)
+        progress: list[float] = []
+        results[batch_size] = transcribe_audio(audio, "faster-whisper", resolve_model("tiny.en", "faster-whisper"),
+                                               settings, progress.append)
+        assert progress == sorted(progress) and progress[-1] == pytest.approx(audio.shape[0] / 16_000)
+    for result in results.values():
+        assert wer(" ".join([JFK_REFERENCE] * 3), " ".join(s.text for s in result.segments)) == 0.0
+    batched = [w for s in results[4].segments for w in s.words]
+    single = [w for s in results[1].segments for w in s.words]
+    assert [w.text for w in batched] == [w.text for w in single]
+    assert max(abs(a.start - b.start) for a, b in zip(batched, single, strict=True)) < 0.5
+    third = len(batched) // 3
+    period = (speech.shape[0] + gap.shape[0]) / 16_000
+    assert batched[third].start == pytest.approx(batched[0].start + period, abs=0.3)  # each chunk at its own place
+    assert batched[2 * third].start == pytest.approx(batched[0].start + 2 * period, abs=0.3)
+
+
+def test_batched_verdict_applies_whispers_checks() -> None:
+    from types import SimpleNamespace
+
+    from pipeline.transcription.engines import _batched_verdict
+
+    settings = DecodeSettings()
+
+    def decoded(text: str, avg_logprob: float = -0.3, no_speech_prob: float = 0.01) -> list[SimpleNamespace]:
+        return [SimpleNamespace(text=text, avg_logprob=avg_logprob, no_speech_prob=no_speech_prob)]
+
+    assert _batched_verdict(decoded("Ask not what your country can do for you."), settings) == "keep"
+    assert _batched_verdict(decoded("Thank you. " * 30), settings) == "redo"  # repeats itself
+    assert _batched_verdict(decoded("Ask not what your country", avg_logprob=-1.4), settings) == "redo"
+    assert _batched_verdict(decoded("Thank you.", avg_logprob=-1.4, no_speech_prob=0.9), settings) == "silent"
+    assert _batched_verdict(decoded("Ask not", avg_logprob=-0.2, no_speech_prob=0.9), settings) == "keep"
+    assert _batched_verdict([], settings) == "keep"
+
+
 def test_conversion_is_cached(whisper_cache: Path) -> None:
     folder = resolve_model("tiny.en", "openai-whisper").path
     assert folder is not None

@@ -3,6 +3,11 @@
 Both get the same audio: voice activity detection (Silero, as bundled with faster-whisper) runs here,
 once, and only the speech is handed to the engine; timestamps are mapped back to the recording
 afterwards. A recording with no speech never reaches an engine, so nothing can be invented for it.
+
+faster-whisper decodes the chunks of speech in batches (its BatchedInferencePipeline, several chunks
+per encoder and decoder call) and redoes, one by one with the full temperature fallback, any chunk
+whose batched decode fails Whisper's own quality checks. openai-whisper has no batched decoding and
+takes the chunks one at a time.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class DecodeSettings:
     hallucination_silence_threshold: float = 2.0
     vad_min_silence_ms: int = 2000
     vad_speech_pad_ms: int = 400
+    batch_size: int = 4  # chunks of speech per batched call (faster-whisper); 1 = one at a time
 
     @property
     def thread_count(self) -> int:
@@ -78,6 +84,22 @@ class Engine(Protocol):
     def transcribe(self, audio: np.ndarray, settings: DecodeSettings, on_progress: Progress) -> list[Segment]:
         """Segments with word timestamps, in seconds of `audio`."""
         ...
+
+    def transcribe_chunks(self, audio: np.ndarray, chunks: list[tuple[int, int]], settings: DecodeSettings,
+                          on_progress: Progress) -> list[list[Segment]]:
+        """For each (start, end) chunk of samples, its segments in seconds of the chunk."""
+        ...
+
+
+def one_chunk_at_a_time(engine: Engine, audio: np.ndarray, chunks: list[tuple[int, int]], settings: DecodeSettings,
+                        on_progress: Progress) -> list[list[Segment]]:
+    results = []
+    for start, end in chunks:
+        offset = start / SAMPLE_RATE
+        results.append(engine.transcribe(audio[start:end], settings,
+                                         lambda seconds, offset=offset: on_progress(offset + seconds)))
+        on_progress(end / SAMPLE_RATE)
+    return results
 
 
 # ---------------------------------------------------------------- audio and VAD
@@ -139,11 +161,70 @@ class FasterWhisper:
         )
         result = []
         for segment in segments:
-            words = tuple(Word(w.word.strip(), round(w.start, 3), round(w.end, 3), round(w.probability, 4))
-                          for w in segment.words or () if w.word.strip())
-            result.append(Segment(segment.text.strip(), round(segment.start, 3), round(segment.end, 3), words))
+            result.append(_from_faster_whisper(segment, 0.0))
             on_progress(segment.end)
         return result
+
+    def transcribe_chunks(self, audio: np.ndarray, chunks: list[tuple[int, int]], settings: DecodeSettings,
+                          on_progress: Progress) -> list[list[Segment]]:
+        if settings.batch_size <= 1:
+            return one_chunk_at_a_time(self, audio, chunks, settings, on_progress)
+        from faster_whisper import BatchedInferencePipeline
+
+        starts = [start / SAMPLE_RATE for start, _end in chunks]
+        batched = BatchedInferencePipeline(self.model)
+        segments, _info = batched.transcribe(
+            audio,
+            language=settings.language,
+            beam_size=settings.beam_size,
+            temperature=settings.temperatures[0],  # the batch is decoded once; fallback is per chunk, below
+            hotwords=settings.prompt,
+            word_timestamps=True,
+            without_timestamps=False,
+            clip_timestamps=[{"start": start / SAMPLE_RATE, "end": end / SAMPLE_RATE} for start, end in chunks],
+            vad_filter=False,
+            batch_size=settings.batch_size,
+            log_progress=False,
+        )
+        decoded: list[list[Any]] = [[] for _ in chunks]
+        for segment in segments:
+            chunk = min(range(len(chunks)), key=lambda i: abs(starts[i] - segment.seek / 100))  # seek: 100 frames/s
+            decoded[chunk].append(segment)
+            on_progress(segment.end)
+        results = []
+        for (start, end), offset, found in zip(chunks, starts, decoded, strict=True):
+            verdict = _batched_verdict(found, settings)
+            if verdict == "redo":
+                results.append(self.transcribe(audio[start:end], settings, lambda _seconds: None))
+            else:
+                results.append([_from_faster_whisper(segment, offset) for segment in found] if verdict == "keep" else [])
+        return results
+
+
+def _from_faster_whisper(segment: Any, offset: float) -> Segment:
+    words = tuple(Word(w.word.strip(), round(w.start - offset, 3), round(w.end - offset, 3), round(w.probability, 4))
+                  for w in segment.words or () if w.word.strip())
+    return Segment(segment.text.strip(), round(segment.start - offset, 3), round(segment.end - offset, 3), words)
+
+
+def _batched_verdict(found: list[Any], settings: DecodeSettings) -> str:
+    """Whisper's checks on one decoded window, as its sequential decoder applies them at temperature 0.
+
+    "silent" where the model thinks there is no speech and is unsure of its text (Whisper skips such a
+    window); "redo" where the text repeats itself or the decoder was unsure (Whisper would fall back to
+    higher temperatures: the chunk is decoded again on its own, with the whole fallback); else "keep".
+    """
+    from faster_whisper.transcribe import get_compression_ratio
+
+    if not found:
+        return "keep"  # nothing decoded: the stretch comes back as a hole, retried on its own
+    avg_logprob, no_speech_prob = found[0].avg_logprob, found[0].no_speech_prob  # one decode per chunk
+    if no_speech_prob > settings.no_speech_threshold and avg_logprob < settings.log_prob_threshold:
+        return "silent"
+    text = " ".join(segment.text.strip() for segment in found)
+    if get_compression_ratio(text) > settings.compression_ratio_threshold or avg_logprob < settings.log_prob_threshold:
+        return "redo"
+    return "keep"
 
 
 @functools.lru_cache(maxsize=2)
@@ -196,6 +277,10 @@ class OpenAIWhisper:
             segments.append(Segment(segment["text"].strip(), round(float(segment["start"]), 3),
                                     round(float(segment["end"]), 3), words))
         return segments
+
+    def transcribe_chunks(self, audio: np.ndarray, chunks: list[tuple[int, int]], settings: DecodeSettings,
+                          on_progress: Progress) -> list[list[Segment]]:
+        return one_chunk_at_a_time(self, audio, chunks, settings, on_progress)
 
 
 @functools.lru_cache(maxsize=2)
@@ -358,7 +443,7 @@ def transcribe_audio(audio: np.ndarray, engine_name: str, model: ModelSource, se
                      on_progress: Progress | None = None) -> Result:
     """Transcribe 16 kHz samples: VAD, then the engine on each chunk of speech, then glossary spelling.
 
-    Each chunk of speech (at most one Whisper window, cut at a pause) is decoded on its own: a
+    Each chunk of speech (at most one Whisper window, cut at a pause) is a window of its own: a
     window that Whisper ends early or repeats cannot spill into the next one, and silence between
     chunks never reaches the model.
     """
@@ -371,16 +456,12 @@ def transcribe_audio(audio: np.ndarray, engine_name: str, model: ModelSource, se
     engine = load_engine(engine_name, model, settings.thread_count)
     segments: list[Segment] = []
     holes = 0
-    for start, end in chunks:
-        offset = start / SAMPLE_RATE
-        clip = audio[start:end]
-        found = engine.transcribe(clip, settings, lambda seconds, offset=offset: report(offset + seconds))
+    for (start, end), found in zip(chunks, engine.transcribe_chunks(audio, chunks, settings, report), strict=True):
         found = [segment for segment in found if not _echoes_prompt(segment, settings)]
-        found, retried = _fill_holes(engine, clip, settings, _trim_edges(found))
-        found = _trim_edges(found)
+        found, retried = _fill_holes(engine, audio[start:end], settings, _trim_edges(found))
         holes += retried
-        segments += _shift(found, offset)
-        report(end / SAMPLE_RATE)
+        segments += _shift(_trim_edges(found), start / SAMPLE_RATE)
+    report(duration)
     if holes:
         log.info("transcribed %d skipped stretch%s of speech again", holes, "es" if holes != 1 else "")
     segments = correct_spelling(segments, settings.glossary)
