@@ -19,7 +19,14 @@ from pipeline.errors import ConfigError, InputError
 from pipeline.formats.chapters import chapters_document, check_chapters_document
 from pipeline.formats.transcript import Segment, Transcript, Word
 from pipeline.notes.chapters import chapter_titles, chapters_from_config, detect_chapters
-from pipeline.notes.citations import bibtex_to_csl, cite, format_references, load_bibtex, merge_references
+from pipeline.notes.citations import (
+    bibtex_to_csl,
+    cite,
+    format_references,
+    link_urls_in_place,
+    load_bibtex,
+    merge_references,
+)
 from pipeline.notes.links import locate_links, spoken_domains
 from pipeline.notes.mentions import find_phrase
 from pipeline.notes.render import escape_markdown, markdown_to_html
@@ -258,10 +265,21 @@ def test_apa_citations_are_numbered_in_order_of_first_mention_with_links() -> No
     assert citations[2].time is None
     assert citations[0].formatted.startswith("Mirbagher Ajorpaz, N., Rahemi, Z., Aghajani, M., \\& Hashemi, S. H. (2020).")
     assert "*Journal of Bodywork and Movement Therapies*" in citations[0].formatted
-    assert dict(citations[0].links) == {"DOI": "https://doi.org/10.1016/j.jbmt.2019.06.012",
-                                        "PubMed": "https://pubmed.ncbi.nlm.nih.gov/31987569/"}
+    # APA prints the DOI itself: it becomes a link there, and is not repeated after the entry
+    assert citations[0].formatted.count("doi.org") == 1
+    assert citations[0].formatted.endswith("88–92. <https://doi.org/10.1016/j.jbmt.2019.06.012>")
+    assert dict(citations[0].links) == {"PubMed": "https://pubmed.ncbi.nlm.nih.gov/31987569/"}
     assert citations[1].formatted.startswith("Russell, M. (2007). Massage therapy and restless legs syndrome.")
     assert citations[1].links == ()
+
+
+def test_a_url_the_style_prints_becomes_a_link_in_place() -> None:
+    links = (("DOI", "https://doi.org/10.1/x"), ("PubMed", "https://pubmed.ncbi.nlm.nih.gov/1/"))
+    assert link_urls_in_place("Smith (2020). Title. https://doi.org/10.1/x", links) == (
+        "Smith (2020). Title. <https://doi.org/10.1/x>", links[1:])
+    assert link_urls_in_place("Smith (2020). Title.", links) == ("Smith (2020). Title.", links)
+    odd = (("DOI", "https://doi.org/10.1002/(SICI)35:4<423::AID>3.0.CO;2-E"),)
+    assert link_urls_in_place(f"Title. {odd[0][1]}", odd) == (f"Title. {odd[0][1]}", odd)
 
 
 def test_another_style_and_an_unknown_one() -> None:

@@ -49,6 +49,17 @@ def reference_links(reference: Reference) -> tuple[tuple[str, str], ...]:
     return tuple(links)
 
 
+def link_urls_in_place(formatted: str, links: tuple[tuple[str, str], ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A link whose URL the style already prints (APA prints the DOI) becomes a link there, not a second time after."""
+    remaining = []
+    for label, url in links:
+        if url in formatted and not re.search(r"[<>\s]", url):  # an autolink cannot hold these
+            formatted = formatted.replace(url, f"<{url}>", 1)
+        else:
+            remaining.append((label, url))
+    return formatted, tuple(remaining)
+
+
 # ---------------------------------------------------------------- BibTeX
 
 BIBTEX_TYPES = {
@@ -200,8 +211,9 @@ def cite(references: list[Reference], tokens: list[Word], style_name: str) -> li
     order = sorted(range(len(references)), key=lambda i: (mentions[i] is None, mentions[i].start if mentions[i] else 0.0, i))
     ordered = [references[i] for i in order]
     texts = format_references(ordered, style_name)
-    return [
-        Citation(number=number, reference=references[i], formatted=text, mention=mentions[i],
-                 links=reference_links(references[i]))
-        for number, (i, text) in enumerate(zip(order, texts, strict=True), start=1)
-    ]
+    citations = []
+    for number, (i, text) in enumerate(zip(order, texts, strict=True), start=1):
+        formatted, links = link_urls_in_place(text, reference_links(references[i]))
+        citations.append(Citation(number=number, reference=references[i], formatted=formatted, mention=mentions[i],
+                                  links=links))
+    return citations
