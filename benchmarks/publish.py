@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import logging
 import os
 import shutil
@@ -23,7 +22,7 @@ from typing import Any
 
 from pipeline.config import Project, load_project
 from pipeline.context import Context
-from pipeline.layout import FEED_KEY, episode_paths, feed_path, public_key, publication
+from pipeline.layout import FEED_KEY, episode_paths, feed_path, public_key
 
 EPISODE = "463"
 RUNS = 3  # no-op and naive runs; their medians are reported
@@ -97,24 +96,24 @@ def run(root: Path) -> dict[str, Any]:
 
     root = Path(root).resolve()
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp, loopback_s3() as endpoint:
+        bucket = f"bench-{uuid.uuid4().hex[:10]}"
+        environ = {"PUBLISH_TARGET": f"s3://{bucket}/show"}
         project = Project(root)
-        episode = load_project(project, environ={}).episodes[EPISODE]
-        if episode_paths(project, episode).podcast_mp3.is_file() and feed_path(project).is_file():
+        loaded = load_project(project, environ=environ)
+        if episode_paths(project, loaded.episodes[EPISODE]).podcast_mp3.is_file() and feed_path(project).is_file():
             source = f"build/{EPISODE} and the feeds"
         else:
             project, source = synthetic_project(root, Path(tmp) / "show")
-        loaded = load_project(project, environ={})
+            loaded = load_project(project, environ=environ)
         client = boto3.client("s3", endpoint_url=endpoint)
-        bucket = f"bench-{uuid.uuid4().hex[:10]}"
         client.create_bucket(Bucket=bucket)
-        base_ctx = Context.create(project, loaded, EPISODE, argparse.Namespace())
-        ctx = dataclasses.replace(base_ctx, show=loaded.show.model_copy(update={"publish_target": f"s3://{bucket}/show"}))
+        ctx = Context.create(project, loaded, EPISODE, argparse.Namespace())
 
         _, cold = publish(ctx)
         noops = [publish(ctx)[1] for _ in range(RUNS)]
         assert not any(noop.uploaded for noop in noops), "a no-op re-publish uploaded files"
         noop = sorted(noops, key=lambda report: report.seconds)[RUNS // 2]
-        files = publication(project, ctx.cover, ctx.episodes, [f.name for f in ctx.show.video.formats]).all
+        files = ctx.publication().all
         naive_runs = [naive_publish(client, bucket, [(path, f"naive/{key}") for path, key in files]) for _ in range(RUNS)]
         naive_seconds = statistics.median(naive_runs)
         naive_bytes = sum(path.stat().st_size for path, _ in files)

@@ -31,12 +31,13 @@ JFK_REFERENCE = ("And so my fellow Americans, ask not what your country can do f
 
 
 def _glossary(root: Path) -> list[str]:
-    import yaml
+    """Episode 463's glossary, as the transcribe stage builds it (show terms, then episode terms)."""
+    from pipeline.config import Project, load_project
+    from pipeline.context import Context
+    from pipeline.stages.transcribe import glossary
 
-    show = yaml.safe_load((root / "config" / "show.yaml").read_text(encoding="utf-8"))
-    episode = yaml.safe_load((root / "episodes" / "463" / "episode.yaml").read_text(encoding="utf-8"))
-    terms = [*show.get("transcription", {}).get("glossary", []), *episode.get("glossary", [])]
-    return list(dict.fromkeys(terms))
+    project = Project(root)
+    return list(glossary(Context.create(project, load_project(project, environ={}), "463")))
 
 
 def _worker(spec: dict[str, Any]) -> dict[str, Any]:

@@ -11,10 +11,11 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
+def atomic_path(target: Path, mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it over `target` only if the block succeeds.
 
     The temporary name keeps the target's suffix so tools that infer a format from it (ffmpeg) work.
+    The file gets `mode`, or by default what a plain open() would give it (0666 less the umask).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -23,7 +24,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; artefacts are meant to be shared and published
+        os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)  # mkstemp makes 0600
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -93,8 +93,8 @@ def run_command(args: argparse.Namespace) -> list[Path]:
         log.warning(warning)
     context = Context.create(project, loaded, args.episode, args)
     if args.command == "check-config":
-        written = write_slices(context.paths.build, loaded.show, context.episode)
-        make_fragment = write_make_variables(project.root, loaded.show, context.episode, context.paths.build)
+        written = write_slices(context.paths, loaded.show, context.episode)
+        make_fragment = write_make_variables(project, context.paths, loaded.show, context.episode)
         return [*written, *([make_fragment] if make_fragment else [])]
     module = STAGES[args.command].load()
     return module.run(context)

@@ -150,6 +150,11 @@ class VideoSettings(StrictModel):
     preset: str = "veryfast"
     audio_bitrate_kbps: int = Field(default=128, ge=32, le=320)
 
+    @property
+    def feed_format(self) -> str | None:
+        """The format the video feed and the episode pages carry: the first one listed."""
+        return self.formats[0].name if self.formats else None
+
 
 class S3Settings(StrictModel):
     region: str | None = None
@@ -204,7 +209,7 @@ class Link(StrictModel):
 
 
 class Chapter(StrictModel):
-    start: Annotated[float, Field(ge=0)]
+    start: Timestamp
     title: str = Field(min_length=1)
     url: WebUrl | None = None
 

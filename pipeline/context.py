@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import Episode, Loaded, Project, ShowConfig
-from pipeline.layout import EpisodePaths, episode_paths
+from pipeline.layout import EpisodePaths, Publication, episode_paths, publication
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,10 @@ class Context:
     @property
     def cover(self) -> Path:
         return self.project.resolve(self.show.cover)
+
+    def publication(self) -> Publication:
+        """Every public file of the show as it is built now, with the key it is published under."""
+        return publication(self.project, self.cover, self.episodes, [f.name for f in self.show.video.formats])
 
     @classmethod
     def create(cls, project: Project, loaded: Loaded, episode_id: str,

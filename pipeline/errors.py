@@ -20,6 +20,12 @@ class PipelineError(Exception):
         return f"{self.message}\n  fix: {self.hint}" if self.hint else self.message
 
 
+def _problem_list(noun: str, problems: list[str]) -> str:
+    """"2 configuration problems:" and one indented line a problem."""
+    count = len(problems)
+    return "\n".join([f"{count} {noun}{'s' if count != 1 else ''}:", *(f"  - {p}" for p in problems)])
+
+
 class UsageError(PipelineError):
     """The command line itself is wrong (bad episode id, unknown option)."""
 
@@ -33,9 +39,7 @@ class ConfigError(PipelineError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        count = len(problems)
-        header = f"{count} configuration problem{'s' if count != 1 else ''}:"
-        super().__init__("\n".join([header, *(f"  - {p}" for p in problems)]))
+        super().__init__(_problem_list("configuration problem", problems))
 
 
 class InputError(PipelineError):
@@ -57,9 +61,7 @@ class ValidationError(PipelineError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        count = len(problems)
-        header = f"feed validation found {count} problem{'s' if count != 1 else ''}:"
-        super().__init__("\n".join([header, *(f"  - {p}" for p in problems)]))
+        super().__init__("feed validation found " + _problem_list("problem", problems))
 
 
 class PublishError(PipelineError):

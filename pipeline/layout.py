@@ -74,10 +74,6 @@ class EpisodePaths:
     def video_vtt(self) -> Path:  # the WebVTT beside the MP4, for web players
         return self.build / f"{self.slug}.vtt"
 
-    @property
-    def cover(self) -> Path:  # the show cover, copied for the episode (feed item image, audiogram)
-        return self.build / "cover.jpg"
-
 
 def episode_paths(project: Project, episode: Episode) -> EpisodePaths:
     return EpisodePaths(build=project.build_dir / episode.id, slug=episode.slug)
@@ -92,6 +88,11 @@ COVER_KEY_PREFIX = "cover"
 
 def episode_prefix(episode: Episode) -> str:
     return f"episodes/{episode.key}/"
+
+
+def page_key(episode: Episode) -> str:
+    """The episode's web page."""
+    return episode_prefix(episode) + INDEX_KEY
 
 
 def public_key(episode: Episode, path: Path) -> str:

@@ -22,3 +22,8 @@ def progress_bar(total: float | None, description: str, unit: str = "s", **kwarg
         bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} {unit} [{elapsed}<{remaining}]",
         **kwargs,
     )
+
+
+def advance_to(bar: tqdm, position: float) -> None:
+    """Move the bar to an absolute position (seconds done), never backwards and never past its total."""
+    bar.update(max(0.0, min(position, bar.total or position) - bar.n))

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import write_text_if_changed
-from pipeline.config import Episode, ShowConfig
-from pipeline.feed.guid import podcast_guid_for
-from pipeline.layout import FEED_KEY, public_url
+from pipeline.config import Episode, Project, ShowConfig
+from pipeline.feed.guid import effective_podcast_guid
+from pipeline.layout import EpisodePaths
 
 
 def _dump(value: Any) -> Any:
@@ -51,18 +51,18 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
         "feed": {
             "show": show.model_dump(mode="json", exclude={"transcription", "captions", "video", "audio", "s3", "publish_target"})
             # The guid the feed will carry, so that the feed stage appending it to show.yaml changes nothing here.
-            | {"podcast_guid": show.podcast_guid or podcast_guid_for(public_url(show.public_base, FEED_KEY))},
+            | {"podcast_guid": effective_podcast_guid(show)},
             "episode": ep.model_dump(mode="json"),
         },
         "publish": {"publish_target": show.publish_target, "s3": _dump(show.s3), "public_url": show.public_url},
     }
 
 
-def write_slices(build_dir: Path, show: ShowConfig, episode: Episode) -> list[Path]:
+def write_slices(paths: EpisodePaths, show: ShowConfig, episode: Episode) -> list[Path]:
     """Write every slice that changed; return the paths written."""
     written = []
     for stage, data in stage_slices(show, episode).items():
-        path = build_dir / "config" / f"{stage}.json"
+        path = paths.config_slice(stage)
         if write_text_if_changed(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"):
             written.append(path)
     return written
@@ -72,24 +72,17 @@ def _make_escape(path: Path | str) -> str:
     return str(path).replace("\\", "\\\\").replace(" ", "\\ ").replace("$", "$$").replace("#", "\\#")
 
 
-def make_variables(project_root: Path, show: ShowConfig, episode: Episode, build_dir: Path) -> str:
+def make_variables(project: Project, paths: EpisodePaths, show: ShowConfig, episode: Episode) -> str:
     """The file names Make needs for one episode, as a makefile fragment (build/<id>/paths.mk)."""
-    from pipeline.layout import EpisodePaths
-
-    paths = EpisodePaths(build=build_dir, slug=episode.slug)
 
     def rel(path: Path) -> str:
-        try:
-            return _make_escape(path.resolve().relative_to(project_root))
-        except ValueError:
-            return _make_escape(path)
+        return _make_escape(project.relative(path))
 
-    cover = Path(show.cover) if Path(show.cover).is_absolute() else project_root / show.cover
     videos = " ".join(rel(paths.video_mp4(f.name)) for f in show.video.formats)
     return "\n".join([
         "# Written by `pipeline check-config`; do not edit.",
         f"RECORDING := {rel(episode.recording)}",
-        f"COVER := {rel(cover)}",
+        f"COVER := {rel(project.resolve(show.cover))}",
         f"MP3 := {rel(paths.podcast_mp3)}",
         f"VIDEOS := {videos}",
         f"VIDEO_VTT := {rel(paths.video_vtt)}",
@@ -97,6 +90,6 @@ def make_variables(project_root: Path, show: ShowConfig, episode: Episode, build
     ])
 
 
-def write_make_variables(project_root: Path, show: ShowConfig, episode: Episode, build_dir: Path) -> Path | None:
-    path = build_dir / "paths.mk"
-    return path if write_text_if_changed(path, make_variables(project_root, show, episode, build_dir)) else None
+def write_make_variables(project: Project, paths: EpisodePaths, show: ShowConfig, episode: Episode) -> Path | None:
+    path = paths.build / "paths.mk"
+    return path if write_text_if_changed(path, make_variables(project, paths, show, episode)) else None

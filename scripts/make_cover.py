@@ -10,7 +10,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-FONTS = Path(__file__).resolve().parent.parent / "pipeline" / "assets" / "fonts"
+from pipeline.video.style import DEFAULT_FONT, REGULAR_FONT
+
 SIZE = 1400
 
 
@@ -21,8 +22,8 @@ def draw_cover(target: Path) -> None:
         t = y / SIZE
         draw.line([(0, y), (SIZE, y)], fill=(int(20 + 10 * t), int(150 - 90 * t), int(150 - 20 * t)))
     draw.ellipse([250, 180, 1150, 1080], outline=(255, 255, 255), width=18)
-    bold = ImageFont.truetype(str(FONTS / "DejaVuSans-Bold.ttf"), 190)
-    regular = ImageFont.truetype(str(FONTS / "DejaVuSans.ttf"), 80)
+    bold = ImageFont.truetype(str(DEFAULT_FONT), 190)
+    regular = ImageFont.truetype(str(REGULAR_FONT), 80)
     draw.text((SIZE // 2, 520), "Massage", font=bold, fill="white", anchor="mm")
     draw.text((SIZE // 2, 740), "Monday", font=bold, fill=(255, 212, 0), anchor="mm")
     draw.text((SIZE // 2, 1230), "a weekly podcast on massage", font=regular, fill="white", anchor="mm")

@@ -9,7 +9,7 @@ from pipeline.config import Episode, Person, Project, ShowConfig
 from pipeline.feed.builder import Enclosure, FeedChannel, FeedItem
 from pipeline.feed.guid import item_guid
 from pipeline.feed.podcasting20 import FundingTag, PersonTag, TranscriptTag
-from pipeline.layout import INDEX_KEY, cover_key, episode_paths, episode_prefix, public_key, public_url
+from pipeline.layout import cover_key, episode_paths, page_key, public_key, public_url
 
 
 def person_tags(persons: list[Person]) -> list[PersonTag]:
@@ -49,10 +49,6 @@ def description_html(project: Project, episode: Episode) -> str:
         if text:
             return text
     return f"<p>{html.escape(episode.config.description)}</p>"
-
-
-def page_key(episode: Episode) -> str:
-    return episode_prefix(episode) + INDEX_KEY
 
 
 def episode_item(project: Project, show: ShowConfig, cover: Path, episode: Episode, podcast_guid: str,

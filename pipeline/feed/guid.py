@@ -12,6 +12,7 @@ import re
 import uuid
 
 from pipeline.config import Project, ShowConfig
+from pipeline.layout import FEED_KEY, public_url
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,11 @@ def podcast_guid_for(feed_url: str) -> str:
     """The spec's rule: `https://podnews.net/rss/` → uuid5(namespace, "podnews.net/rss")."""
     without_scheme = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url.strip())
     return str(uuid.uuid5(PODCAST_NAMESPACE, without_scheme.rstrip("/")))
+
+
+def effective_podcast_guid(show: ShowConfig) -> str:
+    """The guid the feed carries: the one kept in show.yaml, else the one the feed stage will assign."""
+    return show.podcast_guid or podcast_guid_for(public_url(show.public_base, FEED_KEY))
 
 
 def item_guid(podcast_guid: str, episode_number: int) -> str:

@@ -98,9 +98,12 @@ def link_phrases(link: Link) -> list[str]:
     return [*link.mentions, *title_phrases(link.title), host_of(link.url)]
 
 
-def locate_links(tokens: list[Word], links: list[Link]) -> list[LocatedLink]:
-    """Each link, in the episode's order, with the first place it is mentioned (None if never)."""
-    domains = spoken_domains(tokens, links)
+def locate_links(tokens: list[Word], links: list[Link], domains: list[SpokenDomain] | None = None) -> list[LocatedLink]:
+    """Each link, in the episode's order, with the first place it is mentioned (None if never).
+
+    `domains`: spoken_domains(tokens, links), when the caller has it already.
+    """
+    domains = spoken_domains(tokens, links) if domains is None else domains
     located = []
     for index, link in enumerate(links):
         heard_domains = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -72,8 +73,11 @@ def _ends_sentence(word: str) -> bool:
     return not (bare.endswith(".") and (bare[:-1] in ABBREVIATIONS or INITIALISM.match(bare)))
 
 
-def split_sentences(transcript: Transcript) -> list[TimedSentence]:
-    """Sentences at Whisper's punctuation, also broken at long pauses and after MAX_SENTENCE_WORDS words."""
+def split_sentences(transcript: Transcript, tokens: list[Word] | None = None) -> list[TimedSentence]:
+    """Sentences at Whisper's punctuation, also broken at long pauses and after MAX_SENTENCE_WORDS words.
+
+    `tokens`: the transcript's spoken tokens, when the caller has them already.
+    """
     sentences: list[TimedSentence] = []
     current: list[Word] = []
 
@@ -83,7 +87,7 @@ def split_sentences(transcript: Transcript) -> list[TimedSentence]:
             sentences.append(TimedSentence(text=text, start=current[0].start, end=current[-1].end, index=len(sentences)))
             current.clear()
 
-    for word in spoken_tokens(transcript_words(transcript)):
+    for word in spoken_tokens(transcript_words(transcript)) if tokens is None else tokens:
         if current and word.start - current[-1].end >= PAUSE_BREAK_SECONDS:
             close()
         current.append(word)
@@ -93,6 +97,7 @@ def split_sentences(transcript: Transcript) -> list[TimedSentence]:
     return sentences
 
 
+@functools.lru_cache(maxsize=65536)  # called for every word of the transcript once per phrase looked for
 def compact(text: str) -> str:
     """Lower-case letters and digits only, 'dot' read as '.': how a phrase sounds, ignoring spacing.
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -20,8 +19,10 @@ from markupsafe import Markup
 from pipeline.atomic import write_text
 from pipeline.config import Episode, Project, ShowConfig
 from pipeline.errors import InputError
+from pipeline.feed.collect import description_html
+from pipeline.formats.chapters import marks_from_document
 from pipeline.formats.transcript import Transcript
-from pipeline.layout import INDEX_KEY, cover_key, episode_paths, episode_prefix, public_url, site_dir
+from pipeline.layout import INDEX_KEY, cover_key, episode_paths, episode_prefix, page_key, public_url, site_dir
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 
@@ -124,18 +125,14 @@ def transcript_segments(transcript: Transcript) -> list[SegmentView]:
     ]
 
 
-def chapter_views(chapters_json: Path) -> list[ChapterView]:
+def chapter_views(chapters_json: Path, duration: float) -> list[ChapterView]:
     """Podcasting 2.0 chapters JSON → the page's chapter list (skipping ones marked toc: false)."""
     try:
-        data: dict[str, Any] = json.loads(chapters_json.read_text(encoding="utf-8"))
-        chapters = [c for c in data["chapters"] if c.get("toc", True)]
-        return [
-            ChapterView(start=float(c["startTime"]), label=clock(float(c["startTime"])), title=str(c["title"]), url=c.get("url"))
-            for c in chapters
-        ]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        marks = marks_from_document(json.loads(chapters_json.read_text(encoding="utf-8")), duration)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"{chapters_json}: not a Podcasting 2.0 chapters file ({exc})",
                          hint="run the notes stage again") from exc
+    return [ChapterView(start=mark.start, label=clock(mark.start), title=mark.title, url=mark.url) for mark in marks]
 
 
 def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_seconds: float,
@@ -145,7 +142,6 @@ def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_
     video = paths.video_mp4(video_format) if video_format else None
     video = video if video is not None and video.is_file() else None
     captions = next((p for p in (paths.video_vtt, paths.captions_vtt) if p.is_file()), None)
-    notes = paths.shownotes_html.read_text(encoding="utf-8") if paths.shownotes_html.is_file() else ""
     transcript = Transcript.load(paths.transcript_json) if paths.transcript_json.is_file() else None
     downloads = [
         Download(label, path.name)
@@ -167,15 +163,15 @@ def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_
         date_iso=config.date.isoformat(),
         date_text=date_text(config.date),
         duration=clock(duration_seconds),
-        href=episode_prefix(episode) + INDEX_KEY,
+        href=page_key(episode),
         audio=paths.podcast_mp3.name,
         video=video.name if video else None,
         captions=captions.name if captions else None,
         captions_label=f"Captions ({show.transcription.language})",
         # The notes fragment is HTML the notes stage rendered from the creator's own Markdown.
-        notes_html=Markup(notes) if notes.strip() else Markup("<p>{}</p>").format(config.description),
+        notes_html=Markup(description_html(project, episode)),
         segments=transcript_segments(transcript) if transcript else [],
-        chapters=chapter_views(paths.chapters_json) if paths.chapters_json.is_file() else [],
+        chapters=chapter_views(paths.chapters_json, duration_seconds) if paths.chapters_json.is_file() else [],
         downloads=downloads,
     )
 
@@ -202,7 +198,7 @@ def build_site(project: Project, show: ShowConfig, cover: Path, episodes: list[E
     """
     site = site_dir(project)
     language = show.language
-    video_format = show.video.formats[0].name if show.video.formats else None
+    video_format = show.video.feed_format
     shown = show_view(show, cover, feed_key, video_feed_key)
     views = [episode_view(project, show, episode, durations[episode.id], video_format) for episode in episodes]
     written = [write_text(site / INDEX_KEY, render_show_page(shown, views, language))]

@@ -36,13 +36,11 @@ def run(ctx: Context) -> list[Path]:
     ]
     written = [write_bytes(feed_path(project), render_feed(show_channel(show, cover, FEED_KEY, podcast_guid), audio_items))]
 
-    video_format = show.video.formats[0].name
-    with_video = [episode for episode in episodes if ctx.paths_of(episode).video_mp4(video_format).is_file()]
+    video_format = show.video.feed_format
+    videos = [(episode, ctx.paths_of(episode).video_mp4(video_format)) for episode in episodes] if video_format else []
     video_guid = video_feed_guid(podcast_guid)
-    video_items = [
-        episode_item(project, show, cover, episode, video_guid, ctx.paths_of(episode).video_mp4(video_format), "video/mp4")
-        for episode in with_video
-    ]
+    video_items = [episode_item(project, show, cover, episode, video_guid, mp4, "video/mp4")
+                   for episode, mp4 in videos if mp4.is_file()]
     video_feed: str | None = None
     if video_items:
         channel = show_channel(show, cover, VIDEO_FEED_KEY, video_guid, medium="video")

@@ -19,9 +19,10 @@ from pipeline.atomic import atomic_path
 from pipeline.context import Context
 from pipeline.errors import InputError, ToolError
 from pipeline.formats.chapters import ChapterMark, marks_from_document
-from pipeline.progress import progress_bar
+from pipeline.progress import advance_to, progress_bar
 from pipeline.tools.ffmpeg import run_ffmpeg
-from pipeline.tools.media import MediaInfo, probe
+from pipeline.tools.media import probe
+from pipeline.transcription import SAMPLE_RATE  # the rate Whisper listens at
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +94,12 @@ def make_audio(ctx: Context) -> list[Path]:
                     "-i", ctx.episode.recording,
                     "-filter_complex",
                     f"[0:a:0]asplit=2[loud][asr];[loud]{shape},{target.filter()}[measured];"
-                    "[asr]aresample=16000,aformat=sample_fmts=s16:channel_layouts=mono[speech]",
+                    f"[asr]aresample={SAMPLE_RATE},aformat=sample_fmts=s16:channel_layouts=mono[speech]",
                     "-map", "[measured]", "-f", "null", "-",
                     "-map", "[speech]", "-c:a", "pcm_s16le", "-f", "wav", asr_tmp,
                 ],
                 what=f"decoding {ctx.episode.recording.name}",
-                on_progress=lambda seconds: _advance(bar, seconds),
+                on_progress=lambda seconds: advance_to(bar, seconds),
             )
         measured = parse_loudnorm_json(stderr, ctx.episode.recording)
         log.info("measured %s LUFS, %s dBTP; normalising to %s LUFS", measured["input_i"], measured["input_tp"],
@@ -112,13 +113,9 @@ def make_audio(ctx: Context) -> list[Path]:
                     "-ac", str(settings.channels), "-map_metadata", "-1", "-write_xing", "1", "-f", "mp3", mp3_tmp,
                 ],
                 what="normalising loudness",
-                on_progress=lambda seconds: _advance(bar, seconds),
+                on_progress=lambda seconds: advance_to(bar, seconds),
             )
     return [paths.asr_wav, paths.normalised_mp3]
-
-
-def _advance(bar, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    bar.update(max(0.0, min(seconds, bar.total or seconds) - bar.n))
 
 
 # ---------------------------------------------------------------- tags
@@ -196,8 +193,3 @@ def _image_mime(path: Path) -> str:
     if kind not in ("JPEG", "PNG"):
         raise InputError(f"{path}: the cover is {kind}, not JPEG or PNG", hint="save the cover as JPEG or PNG")
     return "image/jpeg" if kind == "JPEG" else "image/png"
-
-
-def describe(info: MediaInfo) -> str:
-    kind = f"video {info.width}×{info.height}" if info.has_video else "audio only"
-    return f"{info.path.name}: {info.duration:.1f} s, {kind}"

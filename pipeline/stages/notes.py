@@ -73,8 +73,8 @@ def run(ctx: Context) -> list[Path]:
     transcript = Transcript.load(paths.transcript_json)
     if transcript.duration <= 0:
         raise InputError(f"{paths.transcript_json}: the transcript has no duration", hint="run the transcribe stage again")
-    sentences = split_sentences(transcript)
     tokens = spoken_tokens(transcript_words(transcript))
+    sentences = split_sentences(transcript, tokens)
 
     summary = episode.summary or summary_text(summarize(sentences, settings.summary_sentences))
     source = f"episodes/{ctx.episode.id}/episode.yaml"
@@ -83,11 +83,12 @@ def run(ctx: Context) -> list[Path]:
     else:
         chapters = detect_chapters(sentences, transcript.duration, settings.min_chapter_seconds)
 
-    links = locate_links(tokens, episode.links)
+    domains = spoken_domains(tokens, episode.links)
+    links = locate_links(tokens, episode.links, domains)
     for link in links:
         if link.mention is None:
             log.warning("%s: links: '%s' is never mentioned in the recording; listed without a time", source, link.title)
-    for domain in spoken_domains(tokens, episode.links):
+    for domain in domains:
         if domain.link_index is None:
             log.info("%s: '%s' is spoken at %s but is not among the episode's links",
                      source, domain.heard, format_time(domain.start))

@@ -8,6 +8,7 @@ ordered (media, then pages, then feeds), locked per target, and nothing is delet
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import time
 import xml.etree.ElementTree as ET
@@ -16,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline.context import Context
 from pipeline.errors import InputError, PublishError
-from pipeline.layout import FEED_KEY, Publication, feed_path, publication
+from pipeline.layout import FEED_KEY, Publication, feed_path
 from pipeline.stores import LocalStore, Store, open_store
 from pipeline.stores.sync import Plan, SyncReport, apply_sync, plan_sync
 
@@ -95,42 +96,37 @@ def _check_inputs(ctx: Context, files: Publication) -> None:
                          hint=f"run `pipeline feed {episode.id}` (make publish EPISODE={episode.id} does it for you)")
 
 
-def publish(ctx: Context) -> tuple[Store, SyncReport]:
+def publish(ctx: Context, files: Publication | None = None) -> tuple[Store, SyncReport]:
     """Check, plan and (unless --dry-run) apply under the target's lock. The report's seconds cover all of it."""
     started = time.perf_counter()
     dry_run = bool(ctx.option("dry_run", False))
-    prune = bool(ctx.option("prune", False))
     store = open_store(ctx.show.publish_target, ctx.project, ctx.show.s3)
     _check_target(store, ctx)
-    files = publication(ctx.project, ctx.cover, ctx.episodes, [f.name for f in ctx.show.video.formats])
+    files = files if files is not None else ctx.publication()
     _check_inputs(ctx, files)
     store.check()
-    concurrency = ctx.show.s3.max_concurrency
-    if dry_run:
-        plan = plan_sync(store, files, prune=prune, concurrency=concurrency)
+    with contextlib.nullcontext() if dry_run else store.lock(break_lock=bool(ctx.option("break_lock", False))):
+        plan = plan_sync(store, files, prune=bool(ctx.option("prune", False)), concurrency=ctx.show.s3.max_concurrency)
         check_feed_links(plan, files.feeds, ctx.show.public_base)
-        for line in plan.lines():
-            log.info("would %s", line)
-        report = SyncReport(target=store.description, dry_run=True, uploaded=[i.upload.key for i in plan.uploads],
-                            skipped=list(plan.unchanged), deleted=list(plan.deletions), bytes=plan.upload_bytes)
-        report.seconds = time.perf_counter() - started
-        return store, report
-    with store.lock(break_lock=bool(ctx.option("break_lock", False))):
-        plan = plan_sync(store, files, prune=prune, concurrency=concurrency)
-        check_feed_links(plan, files.feeds, ctx.show.public_base)
-        report = apply_sync(store, plan)
+        if dry_run:
+            for line in plan.lines():
+                log.info("would %s", line)
+            report = SyncReport(target=store.description, dry_run=True, uploaded=[i.upload.key for i in plan.uploads],
+                                skipped=list(plan.unchanged), deleted=list(plan.deletions), bytes=plan.upload_bytes)
+        else:
+            report = apply_sync(store, plan)
     report.seconds = time.perf_counter() - started
     return store, report
 
 
 def run(ctx: Context) -> list[Path]:
     """Publish; return the files written (folder target) or the build files uploaded (S3 target)."""
-    store, report = publish(ctx)
+    files = ctx.publication()
+    store, report = publish(ctx, files)
     log.info(report.summary())
     if report.dry_run:
         return []
     if isinstance(store, LocalStore):
         return [Path(store.location(key)) for key in report.uploaded]
-    sources = {key: source for source, key in publication(ctx.project, ctx.cover, ctx.episodes,
-                                                          [f.name for f in ctx.show.video.formats]).all}
+    sources = {key: source for source, key in files.all}
     return [sources[key] for key in report.uploaded if key in sources]

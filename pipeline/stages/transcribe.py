@@ -13,14 +13,14 @@ import json
 import logging
 from pathlib import Path
 
-from pipeline.atomic import atomic_path, file_sha256
+from pipeline.atomic import atomic_path, file_sha256, write_text
 from pipeline.context import Context
 from pipeline.errors import InputError
 from pipeline.formats.captions import build_cues
 from pipeline.formats.subtitles import podcasting20_text, srt_text, transcript_text, vtt_text
 from pipeline.formats.transcript import Transcript
-from pipeline.progress import progress_bar
-from pipeline.transcription import DecodeSettings, load_audio, resolve_model, transcribe_audio
+from pipeline.progress import advance_to, progress_bar
+from pipeline.transcription import ENGINES, SAMPLE_RATE, DecodeSettings, load_audio, resolve_model, transcribe_audio
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ CACHE_VERSION = 1  # bump when a change here alters transcripts, so cached ones 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=["faster-whisper", "openai-whisper"],
+    parser.add_argument("--engine", choices=ENGINES,
                         help="override transcription.engine from config/show.yaml")
     parser.add_argument("--force", action="store_true", help="transcribe again even if the cached transcript matches")
 
@@ -85,18 +85,10 @@ def run(ctx: Context) -> list[Path]:
         log.info("transcript of %s is up to date (%s, %s); writing the captions again", ctx.episode.id, engine, model.name)
     else:
         audio = load_audio(paths.asr_wav)
-        duration = audio.shape[0] / 16_000
+        duration = audio.shape[0] / SAMPLE_RATE
         log.info("transcribing %s: %.0f s of audio with %s (%s)", ctx.episode.id, duration, engine, model.name)
         with progress_bar(round(duration), f"transcribe {ctx.episode.id}", unit="s") as bar:
-            done = 0.0
-
-            def advance(seconds: float) -> None:
-                nonlocal done
-                seconds = min(max(seconds, done), duration)
-                bar.update(seconds - done)
-                done = seconds
-
-            result = transcribe_audio(audio, engine, model, settings, advance)
+            result = transcribe_audio(audio, engine, model, settings, lambda seconds: advance_to(bar, seconds))
         transcript = Transcript(
             segments=result.segments, engine=engine, model=model.name, language=settings.language,
             duration=round(result.duration, 3), input_hash=wanted_hash, glossary=settings.glossary,
@@ -118,6 +110,5 @@ def run(ctx: Context) -> list[Path]:
     with atomic_path(paths.transcript_json) as tmp_json:
         transcript.save(tmp_json)
         for path, text in outputs.items():
-            with atomic_path(path) as tmp:
-                tmp.write_text(text, encoding="utf-8")
+            write_text(path, text)
     return [paths.transcript_json, *outputs]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline.context import Context
 from pipeline.errors import ValidationError
-from pipeline.layout import feed_path, public_url, publication, video_feed_path
+from pipeline.layout import feed_path, public_url, video_feed_path
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ def run(ctx: Context) -> list[Path]:
 
     project, show = ctx.project, ctx.show
     base = show.public_base
-    published = publication(project, ctx.cover, ctx.episodes, [f.name for f in show.video.formats])
+    published = ctx.publication()
     files = {public_url(base, key): path for path, key in published.all}
     problems = check_artwork(ctx.cover)
     audio_feed = feed_path(project)

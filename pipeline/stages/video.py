@@ -19,18 +19,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="render only this format from video.formats in show.yaml (repeatable); default: all")
 
 
-def source_frame_rate(path: Path) -> float | None:
-    """The recording's own frame rate (kept for burned-in video), or None when it has none worth trusting."""
-    import av
-
-    with av.open(str(path)) as container:
-        stream = next((s for s in container.streams.video if not (s.disposition & 0x400)), None)
-        rate = stream.average_rate or stream.guessed_rate if stream is not None else None
-    if rate is None or not 1 <= float(rate) <= 60:
-        return None
-    return float(rate)
-
-
 def run(ctx: Context) -> list[Path]:
     from pipeline.atomic import write_bytes, write_text
     from pipeline.formats.captions import build_cues
@@ -72,7 +60,7 @@ def run(ctx: Context) -> list[Path]:
         write_text(paths.video_vtt, webvtt(cues))
     written = [paths.video_vtt]
 
-    fps = float(settings.fps) if audiogram else (source_frame_rate(ctx.episode.recording) or float(settings.fps))
+    fps = float(settings.fps) if audiogram else (recording.frame_rate or float(settings.fps))
     with tempfile.TemporaryDirectory(prefix="video-") as scratch:
         for video_format in formats:
             width, height = even(video_format.width), even(video_format.height)

@@ -80,9 +80,8 @@ class LocalStore(Store):
         for item in uploads:
             target = self._path(item.key)
             try:
-                with atomic_path(target) as tmp:
+                with atomic_path(target, mode=0o644) as tmp:  # readable by a web server, whatever the umask
                     shutil.copyfile(item.source, tmp)
-                    os.chmod(tmp, 0o644)
             except OSError as exc:
                 raise PublishError(f"could not write {target}: {exc.strerror or exc}",
                                    hint="check free disk space and the folder's permissions") from exc

@@ -19,6 +19,7 @@ class MediaInfo:
     rotation: int = 0
     audio_channels: int = 0
     sample_rate: int = 0
+    frame_rate: float | None = None  # of the picture; None without one, or when it is not worth trusting
 
 
 def probe(path: Path) -> MediaInfo:
@@ -45,6 +46,7 @@ def probe(path: Path) -> MediaInfo:
                 rotation=_rotation(video) if video else 0,
                 audio_channels=audio.codec_context.channels if audio else 0,
                 sample_rate=audio.codec_context.sample_rate if audio else 0,
+                frame_rate=_frame_rate(video) if video else None,
             )
             if audio is not None:
                 _decode_last_seconds(container, audio, duration)
@@ -58,6 +60,11 @@ def probe(path: Path) -> MediaInfo:
     if info.duration <= 0.1:
         raise InputError(f"{path}: the audio is empty (duration {info.duration:.2f} s)", hint="export the recording again")
     return info
+
+
+def _frame_rate(stream) -> float | None:  # type: ignore[no-untyped-def]
+    rate = stream.average_rate or stream.guessed_rate
+    return float(rate) if rate is not None and 1 <= float(rate) <= 60 else None
 
 
 def _is_cover_art(stream) -> bool:  # type: ignore[no-untyped-def]

@@ -73,8 +73,6 @@ class DecodeSettings:
     def cache_fields(self) -> dict[str, Any]:
         fields = asdict(self)
         fields.pop("threads")
-        fields["glossary"] = list(self.glossary)
-        fields["temperatures"] = list(self.temperatures)
         return fields
 
 
@@ -291,9 +289,7 @@ def _openai_whisper_model(model: ModelSource) -> Any:
     from pipeline.transcription.ct2 import alignment_heads, openai_checkpoint
 
     try:
-        if model.kind == "download":
-            return whisper.load_model(model.location, device="cpu")
-        if model.kind == "openai-checkpoint":
+        if model.kind in ("download", "openai-checkpoint"):
             return whisper.load_model(model.location, device="cpu")
         folder = Path(model.location)
         loaded = whisper.load_model(str(openai_checkpoint(folder, model.name)), device="cpu")
@@ -360,7 +356,6 @@ class Result:
     segments: tuple[Segment, ...]
     duration: float
     speech_seconds: float
-    retried_holes: int = 0
 
 
 HOLE_SECONDS = 3.0  # speech (after VAD) this long with no word in it is transcribed once more on its own
@@ -410,7 +405,7 @@ def _echoes_prompt(segment: Segment, settings: DecodeSettings) -> bool:
     """A segment made only of glossary terms is Whisper repeating its prompt, not speech."""
     terms = {part for term in settings.glossary for part in re.findall(r"[\w'.]+", term.lower())} | {"glossary"}
     words = [w.strip(".,;:!?\"'").lower() for w in segment.text.split()]
-    return bool(terms) and len(words) >= 3 and all(w.strip(".") in terms or w in terms for w in words)
+    return len(words) >= 3 and all(w in terms for w in words)
 
 
 def _word_anomaly(word: Word) -> float:
@@ -467,4 +462,4 @@ def transcribe_audio(audio: np.ndarray, engine_name: str, model: ModelSource, se
     segments = correct_spelling(segments, settings.glossary)
     kept = tuple(segment for segment in segments if segment.text)
     speech_seconds = sum(end - start for start, end in chunks) / SAMPLE_RATE
-    return Result(kept, duration, speech_seconds, holes)
+    return Result(kept, duration, speech_seconds)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.errors import InputError
+from pipeline.video.captions import reflow
 from pipeline.video.style import REGULAR_FONT, RGB, Box, CaptionStyle, even, safe_area
 
 if TYPE_CHECKING:
@@ -70,19 +71,13 @@ def plan(width: int, height: int, band: Box) -> AudiogramLayout:
         titles = Box(free.x, cover.bottom + gap, free.width, max(2, meter_y - gap - cover.bottom - gap))
         meter_width = max(4, int(free.width * 0.6) // 4 * 4)
         meter = Box((width - meter_width) // 4 * 2, meter_y, meter_width, meter_height)
-    if meter.width < 2 * MIN_METER_HALF:
-        return AudiogramLayout(cover=cover, titles=titles, progress=progress, level_meter=None, side_by_side=side_by_side)
-    return AudiogramLayout(cover=cover, titles=titles, progress=progress, level_meter=meter, side_by_side=side_by_side)
+    return AudiogramLayout(cover=cover, titles=titles, progress=progress,
+                           level_meter=meter if meter.width >= 2 * MIN_METER_HALF else None, side_by_side=side_by_side)
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines
+    words = text.split()
+    return [" ".join(words[i] for i in line) for line in reflow(words, font, width)]
 
 
 def _fit_text(text: str, font_path: Path, size: int, width: int, max_lines: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:

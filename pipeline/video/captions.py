@@ -51,7 +51,7 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
-def _reflow(words: Sequence[str], font: ImageFont.FreeTypeFont, max_width: float) -> list[list[int]]:
+def reflow(words: Sequence[str], font: ImageFont.FreeTypeFont, max_width: float) -> list[list[int]]:
     """Greedy line breaking of word indexes so each line fits `max_width`."""
     lines: list[list[int]] = []
     current: list[int] = []
@@ -119,7 +119,7 @@ class CaptionPainter:
             start += len(line)
         if all(font.getlength(" ".join(texts[i] for i in line)) <= self.max_text_width for line in lines):
             return lines
-        return _reflow(texts, font, self.max_text_width)
+        return reflow(texts, font, self.max_text_width)
 
     def _fits(self, cue: Cue, lines: list[list[int]], size: int) -> bool:
         font = self.font(size)

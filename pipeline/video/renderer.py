@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.atomic import atomic_path
 from pipeline.formats.captions import Cue
-from pipeline.progress import progress_bar
+from pipeline.progress import advance_to, progress_bar
 from pipeline.tools.ffmpeg import feed_ffmpeg, run_ffmpeg
 from pipeline.video.layer import PIXEL_FORMAT, CaptionClip, frame_times
 from pipeline.video.style import RGB, Box, CaptionStyle, even
@@ -157,5 +157,5 @@ def render(spec: RenderSpec, description: str = "rendering video") -> Path:
         else:
             args = ffmpeg_arguments(spec, target, None)
             with progress_bar(math.ceil(spec.duration), description) as bar:
-                run_ffmpeg(args, what=what, on_progress=lambda seconds: bar.update(max(0, int(seconds) - bar.n)))
+                run_ffmpeg(args, what=what, on_progress=lambda seconds: advance_to(bar, seconds))
     return spec.output
