@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
@@ -31,6 +32,19 @@ def copy_project(target: Path, episodes: tuple[str, ...] = ("463",)) -> Project:
     for episode_id in episodes:
         shutil.copytree(REPO / "episodes" / episode_id, target / "episodes" / episode_id)
     return Project(target)
+
+
+def edit_episode(project: Project, episode_id: str = "463", **changes: object) -> Path:
+    """Change fields of an episode.yaml (None removes the field); returns its path."""
+    path = project.episodes_dir / episode_id / "episode.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def make_context(project: Project, episode_id: str, **options: object) -> Context:

@@ -35,9 +35,3 @@ def video_without_audio(path: Path, seconds: float = 3.0) -> Path:
            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", path)
     return path
 
-
-def speech_over_video(path: Path, speech: Path, width: int = 640, height: int = 360) -> Path:
-    """A real speech clip (e.g. tests/data/jfk.flac) under a lavfi test picture."""
-    ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=24", "-i", speech,
-           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", "-c:a", "aac", "-shortest", path)
-    return path

@@ -10,8 +10,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.stages import STAGES
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.conftest import REPO
 
 
 def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:

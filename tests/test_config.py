@@ -9,19 +9,7 @@ import yaml
 
 from pipeline.config import Project, check_episode_id, check_timestamp, load_project, slugify
 from pipeline.errors import ConfigError, UsageError
-from tests.conftest import copy_project
-
-
-def edit_episode(project: Project, episode_id: str = "463", **changes: object) -> Path:
-    path = project.episodes_dir / episode_id / "episode.yaml"
-    data = yaml.safe_load(path.read_text())
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    return path
+from tests.conftest import copy_project, edit_episode
 
 
 def problems_of(project: Project) -> list[str]:

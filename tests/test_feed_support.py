@@ -15,6 +15,7 @@ import yaml
 from pipeline.config import Episode, Project, load_project
 from pipeline.formats.transcript import Segment, Transcript, Word
 from pipeline.layout import episode_paths
+from pipeline.video.subtitles import vtt_timestamp
 from tests.media import tone, tone_with_video
 
 NOTES_HTML = (
@@ -27,14 +28,6 @@ SEGMENTS = (
     ("Here is the middle part.", 1.2, 2.4),
     ("And here is the end, café.", 2.4, 3.6),
 )
-
-
-def vtt_time(seconds: float, separator: str = ".") -> str:
-    milliseconds = round(seconds * 1000)
-    hours, rest = divmod(milliseconds, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
 
 
 def write_episode_yaml(project: Project, episode_id: str, **fields: object) -> None:
@@ -73,12 +66,13 @@ def build_artefacts(project: Project, episode_id: str, *, video: bool = True, se
     Transcript(segments=segments, engine="hand-made", model="none", language="en", duration=seconds,
                input_hash="test").save(paths.transcript_json)
     vtt = "WEBVTT\n\n" + "\n".join(
-        f"{i}\n{vtt_time(start)} --> {vtt_time(end)}\n{text.replace('&', '&amp;')}\n"
+        f"{i}\n{vtt_timestamp(start)} --> {vtt_timestamp(end)}\n{text.replace('&', '&amp;')}\n"
         for i, (text, start, end) in enumerate(SEGMENTS, 1)
     )
     paths.captions_vtt.write_text(vtt, encoding="utf-8")
     paths.captions_srt.write_text("\n".join(
-        f"{i}\n{vtt_time(start, ',')} --> {vtt_time(end, ',')}\n{text}\n" for i, (text, start, end) in enumerate(SEGMENTS, 1)
+        f"{i}\n{vtt_timestamp(start).replace('.', ',')} --> {vtt_timestamp(end).replace('.', ',')}\n{text}\n"
+        for i, (text, start, end) in enumerate(SEGMENTS, 1)
     ), encoding="utf-8")
     paths.transcript_txt.write_text(" ".join(text for text, _, _ in SEGMENTS) + "\n", encoding="utf-8")
     paths.transcript_p20_json.write_text(json.dumps({"version": "1.0.0", "segments": [

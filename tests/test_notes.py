@@ -32,7 +32,7 @@ from pipeline.notes.mentions import find_phrase
 from pipeline.notes.render import escape_markdown, markdown_to_html
 from pipeline.notes.sentences import compact, format_time, split_sentences, spoken_tokens, transcript_words
 from pipeline.notes.summary import summarize
-from tests.conftest import REPO, run_stage
+from tests.conftest import REPO, edit_episode, run_stage
 
 SECONDS_PER_WORD = 0.4
 
@@ -368,14 +368,12 @@ def test_hostile_link_urls_are_refused_at_validation_with_the_field_named(projec
 
 def hostile_project(project: Project) -> Transcript:
     """Episode 463 with a hostile title and transcript, chapters given (no model), and captions present."""
-    path = project.episodes_dir / "463" / "episode.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["title"] = "RLS <script>alert('title')</script> & <b>you</b>"
-    data["slug"] = "rls"
-    data["summary"] = "A summary with <img src=x onerror=alert(1)> in it."
-    data["chapters"] = [{"start": "00:00", "title": "Intro <script>1</script>"},
-                        {"start": "00:10", "title": "Trials", "url": "https://clinicaltrials.gov/"}]
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    edit_episode(project, "463",
+                 title="RLS <script>alert('title')</script> & <b>you</b>",
+                 slug="rls",
+                 summary="A summary with <img src=x onerror=alert(1)> in it.",
+                 chapters=[{"start": "00:00", "title": "Intro <script>1</script>"},
+                           {"start": "00:10", "title": "Trials", "url": "https://clinicaltrials.gov/"}])
     transcript = make_transcript(
         "Welcome to Massage Monday, episode 463. <script>alert('transcript')</script>",
         "The first study is called massage therapy and restless legs syndrome.",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import json
 import logging
@@ -19,7 +18,7 @@ from pipeline.transcription import DecodeSettings, load_audio, resolve_model, tr
 from pipeline.transcription.ct2 import openai_checkpoint
 from pipeline.transcription.engines import load_engine
 from pipeline.transcription.glossary import correct_word
-from tests.conftest import DATA, copy_project, make_context, run_stage
+from tests.conftest import DATA, make_context, run_stage
 from tests.media import ffmpeg, silence
 
 JFK = DATA / "jfk.flac"
@@ -210,22 +209,8 @@ def test_silence_gives_an_empty_transcript(project: Project, caplog: pytest.LogC
 # ---------------------------------------------------------------- episode 463
 
 
-@pytest.fixture(scope="module")
-def transcribed_463(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """Episode 463's transcript: from the session's fully built episode when every stage exists yet."""
-    try:
-        for stage in ("ingest", "notes", "video", "feed"):
-            importlib.import_module(f"pipeline.stages.{stage}")
-    except ModuleNotFoundError:
-        project = copy_project(tmp_path_factory.mktemp("t463") / "show")
-        run_stage(project, "ingest")
-        run_stage(project, "transcribe")
-        return project
-    return request.getfixturevalue("built_463")
-
-
-def test_glossary_terms_on_463(transcribed_463: Project) -> None:
-    transcript = Transcript.load(transcribed_463.build_dir / "463" / "transcript.json")
+def test_glossary_terms_on_463(built_463: Project) -> None:
+    transcript = Transcript.load(built_463.build_dir / "463" / "transcript.json")
     text = transcript.text.lower()
     for term in GLOSSARY_TERMS:
         assert term in text, term
