@@ -10,9 +10,8 @@ Same input and settings for all three (size, fps, libx264 preset and CRF, AAC):
 Inputs: a generated 60 s 1280×720 24 fps video with 20 two-line captions, and episode 463 (an audiogram)
 when build/463 has its transcript and normalised audio. Peak memory: rendering a generated 30-minute
 audio input, measured in a child process (its own peak and ffmpeg's), beside a 60-second one: bounded
-memory means the two peaks are about the same. Peaks are each process's own high-water mark (VmHWM in
-/proc, Linux): getrusage's ru_maxrss is not used, because Linux carries it across fork and exec, so a
-child would report its parent's size at the time it was started.
+memory means the two peaks are about the same. Peaks come from benchmarks.memory (each process's own
+high-water mark).
 
 Wall-clock seconds are the figures the issue asks for; CPU seconds (this process and its ffmpeg children)
 are reported beside them, because on a shared machine they hardly move when other jobs run, and wall-clock
@@ -272,7 +271,8 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from benchmarks.render import ChildrenPeak, audiogram_background, ours, own_peak_mb, synthetic_cues
+from benchmarks.memory import ChildrenPeak, own_peak_mb
+from benchmarks.render import audiogram_background, ours, synthetic_cues
 work, audio, duration = Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4])
 cues = synthetic_cues(duration)
 picture, bars = audiogram_background(cues, work, Path(sys.argv[1]), "A thirty-minute episode")
@@ -282,60 +282,6 @@ with ChildrenPeak() as children:
 print(json.dumps({"seconds": round(time.perf_counter() - started, 1), "cues": len(cues),
                   "python_peak_rss_mb": round(own_peak_mb(), 1), "ffmpeg_peak_rss_mb": round(children.peak_mb, 1)}))
 """
-
-
-def _vm_hwm_mb(pid: int | str) -> float:
-    """A process's peak resident memory (VmHWM), in MB; 0 if it is gone."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0.0)
-
-
-def own_peak_mb() -> float:
-    return _vm_hwm_mb("self")
-
-
-class ChildrenPeak:
-    """Samples the peak memory of this process's children (ffmpeg) every 20 ms while the block runs.
-
-    VmHWM only grows, so a sample misses at most what a child adds in its last 20 ms.
-    """
-
-    def __init__(self, interval: float = 0.02) -> None:
-        import threading
-
-        self.interval = interval
-        self.peak_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _children(self) -> list[str]:
-        me = str(os.getpid())
-        found = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    # /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'
-                    if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] == me:
-                        found.append(entry.name)
-                except (OSError, IndexError):
-                    continue
-        return found
-
-    def _sample(self) -> None:
-        while not self._stop.wait(self.interval):
-            for pid in self._children():
-                self.peak_mb = max(self.peak_mb, _vm_hwm_mb(pid))
-
-    def __enter__(self) -> ChildrenPeak:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def peak_memory(root: Path, work: Path, seconds: float) -> dict[str, Any]:

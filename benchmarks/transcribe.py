@@ -41,13 +41,11 @@ def _glossary(root: Path) -> list[str]:
 
 
 def _worker(spec: dict[str, Any]) -> dict[str, Any]:
-    """Runs in the child: one engine on one file. Returns the figures."""
-    import resource
+    """Runs in the child: one engine on one file. Returns the figures and the text (scored by the parent,
+    so that the WER normaliser's imports, torch among them, do not count in this engine's memory)."""
     import time
 
-    import jiwer
-    from whisper.normalizers import EnglishTextNormalizer
-
+    from benchmarks.memory import own_peak_mb
     from pipeline.transcription import DecodeSettings, load_audio, resolve_model, transcribe_audio
     from pipeline.transcription.engines import load_engine
 
@@ -67,17 +65,14 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     result = transcribe_audio(audio, spec["engine"], model, settings)
     wall = time.perf_counter() - started
     text = " ".join(segment.text for segment in result.segments)
-    normalise = EnglishTextNormalizer()
-    error = jiwer.wer(normalise(spec["reference"]), normalise(text))
     return {
         "wall_s": round(wall, 2),
         "load_s": round(load_seconds, 2),
         "warmup_s": round(warmup_seconds, 2),
         "audio_s": round(result.duration, 2),
         "rtf": round(wall / result.duration, 4),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "wer": round(error, 4),
-        "words": len(text.split()),
+        "peak_rss_mb": round(own_peak_mb(), 1),
+        "text": text,
     }
 
 
@@ -90,7 +85,17 @@ def _run_child(root: Path, spec: dict[str, Any]) -> dict[str, Any]:
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"benchmark run {spec['engine']} on {spec['audio']} failed:\n{done.stderr[-2000:]}")
-    return json.loads(lines[-1].removeprefix("RESULT "))
+    figures = json.loads(lines[-1].removeprefix("RESULT "))
+    text = figures.pop("text")
+    return {**figures, "wer": round(_wer(spec["reference"], text), 4), "words": len(text.split())}
+
+
+def _wer(reference: str, text: str) -> float:
+    import jiwer
+    from whisper.normalizers import EnglishTextNormalizer
+
+    normalise = EnglishTextNormalizer()
+    return float(jiwer.wer(normalise(reference), normalise(text)))
 
 
 def run(root: Path) -> dict[str, Any]:
