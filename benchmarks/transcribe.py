@@ -139,6 +139,9 @@ def run(root: Path) -> dict[str, Any]:
     default, reference_engine = figures["engines"][DEFAULT_ENGINE]["463"], figures["engines"]["openai-whisper"]["463"]
     figures["speedup_vs_openai_whisper"] = round(reference_engine["wall_s"] / default["wall_s"], 2)
     figures["wer_delta_vs_openai_whisper"] = round(100 * (default["wer"] - reference_engine["wer"]), 2)
+    from benchmarks import real_speech
+
+    figures["real_speech"] = real_speech.run(root)
     return figures
 
 

@@ -95,7 +95,6 @@ class Funding(StrictModel):
 class AudioSettings(StrictModel):
     loudness_lufs: float = Field(default=-16.0, ge=-30, le=-10)
     true_peak_db: float = Field(default=-1.0, ge=-9, le=0)
-    loudness_range: float = Field(default=11.0, ge=1, le=20)
     bitrate_kbps: int = Field(default=128, ge=32, le=320)
     sample_rate: Literal[44100, 48000] = 44100
     channels: Literal[1, 2] = 2

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,39 @@ class Segment:
     words: tuple[Word, ...] = ()
 
 
+# A word piece that continues the one before it: ".org", "-related", "'s", "n't", closing punctuation.
+ATTACHED = re.compile(r"^(?:[.,;:!?%)\]}]|-\w|'\w|’\w|n't)")
+ENDS_SENTENCE = re.compile(r"[.?!…][\"'”’)\]]*$")
+SEGMENT_PAUSE_SECONDS = 1.0  # a longer pause between two words starts a new segment
+SEGMENT_MAX_SECONDS = 20.0
+
+
+def join_words(words: Iterable[Word]) -> str:
+    """The text of `words`: a space between them, except before a piece that continues the previous word."""
+    text = ""
+    for word in words:
+        piece = word.text.strip()
+        if piece:
+            text += piece if (not text or ATTACHED.match(piece)) else " " + piece
+    return text
+
+
+def group_words(words: Sequence[Word]) -> list[Segment]:
+    """Words in time order → segments that end at a sentence end, a pause, or SEGMENT_MAX_SECONDS."""
+    segments: list[Segment] = []
+    current: list[Word] = []
+    for word in sorted(words, key=lambda w: (w.start, w.end)):
+        if current and (word.start - current[-1].end > SEGMENT_PAUSE_SECONDS
+                        or word.end - current[0].start > SEGMENT_MAX_SECONDS
+                        or (ENDS_SENTENCE.search(current[-1].text) and not ATTACHED.match(word.text))):
+            segments.append(Segment(join_words(current), current[0].start, current[-1].end, tuple(current)))
+            current = []
+        current.append(word)
+    if current:
+        segments.append(Segment(join_words(current), current[0].start, current[-1].end, tuple(current)))
+    return segments
+
+
 @dataclass(frozen=True)
 class Transcript:
     segments: tuple[Segment, ...]
@@ -35,6 +70,7 @@ class Transcript:
     duration: float  # seconds of audio transcribed
     input_hash: str  # cache key: hash of the audio, engine, model and glossary
     glossary: tuple[str, ...] = ()
+    gaps: tuple[tuple[float, float], ...] = ()  # speech that got no words: (start, end) seconds, for a person to hear
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -47,6 +83,7 @@ class Transcript:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["gaps"] = [{"start": start, "end": end} for start, end in self.gaps]
         data["word_count"] = len(self.words)
         return data
 
@@ -63,6 +100,7 @@ class Transcript:
             segments=segments, engine=data["engine"], model=data["model"], language=data["language"],
             duration=float(data["duration"]), input_hash=data["input_hash"],
             glossary=tuple(data.get("glossary", ())), extra=dict(data.get("extra", {})),
+            gaps=tuple((float(gap["start"]), float(gap["end"])) for gap in data.get("gaps", ())),
         )
 
     def save(self, path: Path) -> Path:

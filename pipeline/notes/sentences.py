@@ -7,11 +7,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from pipeline.formats.transcript import Transcript, Word
+from pipeline.formats.transcript import ATTACHED, ENDS_SENTENCE, Transcript, Word
 
 # Words ending in a full stop that do not end a sentence ("U.S. National Library", "Dr. Smith").
 ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "vs", "e.g", "i.e", "u.s", "u.k", "jr", "sr"})
-SENTENCE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
 INITIALISM = re.compile(r"^(?:[A-Za-z]\.){2,}$")
 MAX_SENTENCE_WORDS = 60
 PAUSE_BREAK_SECONDS = 2.0
@@ -43,9 +42,6 @@ def transcript_words(transcript: Transcript) -> list[Word]:
     return words
 
 
-ATTACHED = re.compile(r"^(?:[.,;:!?%)\]}]|-\w|'\w|’\w|n't)")
-
-
 def spoken_tokens(words: list[Word]) -> list[Word]:
     """Whisper's word pieces joined back into written tokens: "Research" "Match" ".org" → "Match.org".
 
@@ -67,7 +63,7 @@ def spoken_tokens(words: list[Word]) -> list[Word]:
 
 
 def _ends_sentence(word: str) -> bool:
-    if not SENTENCE_END.search(word):
+    if not ENDS_SENTENCE.search(word):
         return False
     bare = word.rstrip("\"'”’)]").lower()
     return not (bare.endswith(".") and (bare[:-1] in ABBREVIATIONS or INITIALISM.match(bare)))

@@ -1,7 +1,8 @@
 """Stage `ingest`: probe the recording; write the ASR WAV and the loudness-normalised, tagged podcast MP3.
 
 Two steps, so Make can redo the cheap one alone:
-  audio  decode once: asr.wav (16 kHz mono) and the first loudnorm pass, then the second pass → normalised.mp3
+  audio  decode once: loudness, silences, asr.wav (16 kHz mono) and a WAV of the sound; then gain and a
+         limiter on that WAV → normalised.mp3
   tags   normalised.mp3 + ID3v2.4 tags, cover art and chapters (once chapters.json exists) → <slug>.mp3
 """
 
@@ -10,12 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.atomic import atomic_path
+from pipeline.config import AudioSettings
 from pipeline.context import Context
 from pipeline.errors import InputError, ToolError
 from pipeline.formats.chapters import ChapterMark, marks_from_document
@@ -49,73 +52,156 @@ def run(ctx: Context) -> list[Path]:
 # ---------------------------------------------------------------- audio
 
 
+LIMITER_MARGIN_DB = 1.0  # the limiter works on samples; this much below the true-peak ceiling keeps the MP3 under it
+LOUDNESS_TOLERANCE_LU = 0.3  # an MP3 further than this from the target (limiter, encoder) is encoded again, gain corrected
+SILENCE_DB = -60.0  # quieter than this for SILENCE_SECONDS is silence
+SILENCE_SECONDS = 2.0
+MOSTLY_SILENT = 0.9  # a recording silent for more than this share of its length gets a warning
+
+
 @dataclass(frozen=True)
-class LoudnessTarget:
+class Measurement:
+    """What the first pass measures: integrated loudness (LUFS), sample peak (dBFS) and the silent stretches."""
+
     integrated: float
-    true_peak: float
-    loudness_range: float
-
-    def filter(self, measured: dict[str, str] | None = None) -> str:
-        base = f"loudnorm=I={self.integrated}:TP={self.true_peak}:LRA={self.loudness_range}"
-        if measured is None:
-            return base + ":print_format=json"
-        return (
-            f"{base}:measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
-            f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
-            f":offset={measured['target_offset']}:linear=true:print_format=json"
-        )
+    peak: float
+    silences: tuple[tuple[float, float], ...]
 
 
-def parse_loudnorm_json(stderr: str, source: Path | str = "the recording") -> dict[str, str]:
-    """The JSON block loudnorm prints at the end of a pass."""
-    blocks = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr)
-    if not blocks:
-        raise ToolError("ffmpeg's loudnorm printed no measurement", hint="run with -v to see ffmpeg's output")
-    data = json.loads(blocks[-1])
-    if data.get("input_i") in ("-inf", "inf") or data.get("input_tp") in ("-inf",):
+def parse_ebur128(stderr: str) -> tuple[float, float | None]:
+    """Integrated loudness and (when measured) the peak from the summary ffmpeg's ebur128 prints at the end."""
+    if "Summary:" not in stderr:
+        raise ToolError("ffmpeg's ebur128 printed no summary", hint="run with -v to see ffmpeg's output")
+    summary = stderr[stderr.rindex("Summary:"):]
+    integrated = re.search(r"I:\s+(-?[\d.]+|-inf|nan) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf|nan) dBFS", summary)
+    if integrated is None:
+        raise ToolError("ffmpeg's ebur128 summary has no integrated loudness", hint="run with -v to see ffmpeg's output")
+    return float(integrated.group(1)), float(peak.group(1)) if peak else None
+
+
+def parse_silences(stderr: str, duration: float) -> tuple[tuple[float, float], ...]:
+    """(start, end) of every silence ffmpeg's silencedetect reported; one still open at the end closes there."""
+    spans: list[tuple[float, float]] = []
+    start: float | None = None
+    for kind, value in re.findall(r"silence_(start|end): (-?[\d.]+)", stderr):
+        if kind == "start":
+            start = max(0.0, float(value))
+        elif start is not None:
+            spans.append((start, float(value)))
+            start = None
+    if start is not None:
+        spans.append((start, duration))
+    return tuple(spans)
+
+
+def sounding(silences: tuple[tuple[float, float], ...], duration: float) -> list[tuple[float, float]]:
+    """The complement of `silences` in [0, duration]."""
+    spans, position = [], 0.0
+    for start, end in silences:
+        if start > position:
+            spans.append((position, start))
+        position = max(position, end)
+    if duration > position:
+        spans.append((position, duration))
+    return spans
+
+
+def check_silence(measurement: Measurement, duration: float, source: Path) -> str | None:
+    """InputError for a silent recording; a warning (returned) for one that is mostly silent."""
+    silent = sum(end - start for start, end in measurement.silences)
+    if not math.isfinite(measurement.integrated) or measurement.integrated <= -70.0 or silent >= duration - 0.05:
         raise InputError(f"{source}: the recording is silent: loudness cannot be measured",
                          hint="check the recording has sound, or that the right file is named in episode.yaml")
-    return data
+    if silent <= MOSTLY_SILENT * duration:
+        return None
+    from pipeline.notes.sentences import format_time
+
+    heard = sounding(measurement.silences, duration)
+    times = ", ".join(f"{format_time(a)}–{format_time(b)}" for a, b in heard[:10]) + (" …" if len(heard) > 10 else "")
+    return (f"{source}: silent for {silent:.0f} of {duration:.0f} s ({silent / duration:.0%}); sound only at {times}. "
+            "Check that this is the right file and that every microphone was recorded")
+
+
+def gain_filters(measurement: Measurement, settings: AudioSettings, gain_db: float) -> str:
+    """Gain to the target loudness, and a limiter only where the gain would push peaks past the ceiling."""
+    ceiling_db = settings.true_peak_db - LIMITER_MARGIN_DB
+    filters = f"volume={gain_db:.2f}dB"
+    if measurement.peak + gain_db > ceiling_db:
+        filters += f",alimiter=limit={10 ** (ceiling_db / 20):.4f}:level=false:latency=true:attack=5:release=50"
+    return filters
 
 
 def make_audio(ctx: Context) -> list[Path]:
+    """First pass: one decode of the recording gives the loudness, the silences, asr.wav and a 44.1/48 kHz
+    WAV of the sound at the MP3's rate; second pass: gain and limiter on that WAV, encoded to MP3 and measured
+    again (and once more, the gain corrected, if the MP3 missed the target)."""
     paths = ctx.paths
-    info = probe(ctx.episode.recording)
+    source = ctx.episode.recording
+    info = probe(source)
     settings = ctx.show.audio
-    target = LoudnessTarget(settings.loudness_lufs, settings.true_peak_db, settings.loudness_range)
     # Loudness is measured on the output channel layout: a mono voice duplicated to stereo is 3 LU louder.
     layout = "stereo" if settings.channels == 2 else "mono"
-    shape = f"aformat=channel_layouts={layout}"
-
-    with atomic_path(paths.asr_wav) as asr_tmp:
-        with progress_bar(info.duration, "measure loudness") as bar:
-            stderr = run_ffmpeg(
-                [
-                    "-i", ctx.episode.recording,
-                    "-filter_complex",
-                    f"[0:a:0]asplit=2[loud][asr];[loud]{shape},{target.filter()}[measured];"
-                    f"[asr]aresample={SAMPLE_RATE},aformat=sample_fmts=s16:channel_layouts=mono[speech]",
-                    "-map", "[measured]", "-f", "null", "-",
-                    "-map", "[speech]", "-c:a", "pcm_s16le", "-f", "wav", asr_tmp,
-                ],
-                what=f"decoding {ctx.episode.recording.name}",
-                on_progress=lambda seconds: advance_to(bar, seconds),
-            )
-        measured = parse_loudnorm_json(stderr, ctx.episode.recording)
-        log.info("measured %s LUFS, %s dBTP; normalising to %s LUFS", measured["input_i"], measured["input_tp"],
-                 settings.loudness_lufs)
-        with atomic_path(paths.normalised_mp3) as mp3_tmp, progress_bar(info.duration, "normalise loudness") as bar:
-            run_ffmpeg(
-                [
-                    "-i", ctx.episode.recording, "-map", "0:a:0", "-vn",
-                    "-af", f"{shape},{target.filter(measured)},aresample={settings.sample_rate}",
-                    "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-ar", str(settings.sample_rate),
-                    "-ac", str(settings.channels), "-map_metadata", "-1", "-write_xing", "1", "-f", "mp3", mp3_tmp,
-                ],
-                what="normalising loudness",
-                on_progress=lambda seconds: advance_to(bar, seconds),
-            )
+    pcm = paths.build / "ingest-sound.wav"  # the sound at the MP3's rate, decoded once; removed at the end
+    try:
+        with atomic_path(paths.asr_wav) as asr_tmp:
+            with progress_bar(info.duration, "measure loudness") as bar:
+                stderr = run_ffmpeg(
+                    [
+                        "-i", source,
+                        "-filter_complex",
+                        f"[0:a:0]asplit=2[sound][asr];"
+                        f"[sound]aresample={settings.sample_rate},asplit=2[loud][keep];"
+                        f"[loud]aformat=channel_layouts={layout},ebur128=peak=sample:framelog=quiet[measured];"
+                        f"[asr]aresample={SAMPLE_RATE},aformat=sample_fmts=s16:channel_layouts=mono,"
+                        f"silencedetect=noise={SILENCE_DB}dB:duration={SILENCE_SECONDS}[speech]",
+                        "-map", "[measured]", "-f", "null", "-",
+                        "-map", "[speech]", "-c:a", "pcm_s16le", "-f", "wav", asr_tmp,
+                        "-map", "[keep]", "-c:a", "pcm_s24le", "-f", "wav", pcm,
+                    ],
+                    what=f"decoding {source.name}",
+                    on_progress=lambda seconds: advance_to(bar, seconds),
+                )
+            integrated, peak = parse_ebur128(stderr)
+            measurement = Measurement(integrated, peak if peak is not None else 0.0, parse_silences(stderr, info.duration))
+            warning = check_silence(measurement, info.duration, source)
+            if warning:
+                log.warning("%s", warning)
+            log.info("measured %.1f LUFS, sample peak %.1f dBFS; normalising to %s LUFS",
+                     measurement.integrated, measurement.peak, settings.loudness_lufs)
+            with atomic_path(paths.normalised_mp3) as mp3_tmp:
+                gain = settings.loudness_lufs - measurement.integrated
+                for attempt in range(2):
+                    filters = f"aformat=channel_layouts={layout}," + gain_filters(measurement, settings, gain)
+                    result = _encode_mp3(pcm, mp3_tmp, filters, settings, info.duration)
+                    error = settings.loudness_lufs - result
+                    if abs(error) <= LOUDNESS_TOLERANCE_LU or attempt == 1:
+                        break
+                    log.info("the MP3 came out at %.1f LUFS; encoding again with %+.1f dB of gain", result, error)
+                    gain += error
+                log.info("normalised to %.1f LUFS", result)
+    finally:
+        pcm.unlink(missing_ok=True)
     return [paths.asr_wav, paths.normalised_mp3]
+
+
+def _encode_mp3(pcm: Path, target: Path, filters: str, settings: AudioSettings, duration: float) -> float:
+    """Encode `pcm` through `filters` to MP3; return the loudness of the MP3 as decoded (LUFS).
+
+    Measured on the MP3 itself: at 128 kbps LAME takes about 0.4 LU off what goes in.
+    """
+    with progress_bar(duration, "normalise loudness") as bar:
+        run_ffmpeg(
+            [
+                "-i", pcm, "-af", filters,
+                "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-ar", str(settings.sample_rate),
+                "-ac", str(settings.channels), "-map_metadata", "-1", "-write_xing", "1", "-f", "mp3", target,
+            ],
+            what="normalising loudness",
+            on_progress=lambda seconds: advance_to(bar, seconds),
+        )
+    stderr = run_ffmpeg(["-i", target, "-af", "ebur128=framelog=quiet", "-f", "null", "-"], what="measuring the MP3's loudness")
+    return parse_ebur128(stderr)[0]
 
 
 # ---------------------------------------------------------------- tags

@@ -19,12 +19,13 @@ from pipeline.errors import InputError
 from pipeline.formats.captions import build_cues
 from pipeline.formats.subtitles import podcasting20_text, srt_text, transcript_text, vtt_text
 from pipeline.formats.transcript import Transcript
+from pipeline.notes.sentences import format_time
 from pipeline.progress import advance_to, progress_bar
 from pipeline.transcription import ENGINES, SAMPLE_RATE, DecodeSettings, load_audio, resolve_model, transcribe_audio
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1  # bump when a change here alters transcripts, so cached ones are redone
+CACHE_VERSION = 2  # bump when a change here alters transcripts, so cached ones are redone
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,6 +74,15 @@ def _cached(path: Path, wanted_hash: str) -> Transcript | None:
     return transcript if transcript.input_hash == wanted_hash else None
 
 
+def gap_warning(gaps: tuple[tuple[float, float], ...], audio: object, shown: int = 10) -> str:
+    """The warning for speech that got no words: how much, and the times to listen to."""
+    times = ", ".join(f"{format_time(start)}–{format_time(end)}" for start, end in gaps[:shown])
+    more = f" and {len(gaps) - shown} more" if len(gaps) > shown else ""
+    total = sum(end - start for start, end in gaps)
+    return (f"{total:.1f} s of what sounds like speech got no words ({len(gaps)} stretch{'es' if len(gaps) != 1 else ''}): "
+            f"{times}{more}; listen to {audio} there (transcript.json lists them under `gaps`)")
+
+
 def run(ctx: Context) -> list[Path]:
     paths = ctx.paths
     engine = str(ctx.option("engine") or ctx.show.transcription.engine)
@@ -91,10 +101,13 @@ def run(ctx: Context) -> list[Path]:
             result = transcribe_audio(audio, engine, model, settings, lambda seconds: advance_to(bar, seconds))
         transcript = Transcript(
             segments=result.segments, engine=engine, model=model.name, language=settings.language,
-            duration=round(result.duration, 3), input_hash=wanted_hash, glossary=settings.glossary,
+            duration=round(result.duration, 3), input_hash=wanted_hash, glossary=settings.glossary, gaps=result.gaps,
             extra={"model_source": model.kind, "speech_seconds": round(result.speech_seconds, 3),
-                   "beam_size": settings.beam_size, "vad": settings.vad},
+                   "beam_size": settings.beam_size, "vad": settings.vad, "redecoded": result.redecoded,
+                   "recovered_words": result.recovered_words},
         )
+        if transcript.gaps:
+            log.warning("%s: %s", ctx.episode.id, gap_warning(transcript.gaps, ctx.project.relative(paths.asr_wav)))
         if not transcript.words:
             log.warning("%s: no speech found in %s; the transcript and captions are empty",
                         ctx.episode.id, ctx.project.relative(paths.asr_wav))

@@ -52,7 +52,7 @@ def probe(path: Path) -> MediaInfo:
                 _decode_last_seconds(container, audio, duration)
     except av.error.FFmpegError as exc:
         raise InputError(
-            f"{path}: not a readable audio or video file ({exc.strerror or exc})",
+            f"{path}: not a recognised audio or video format (ffmpeg says: {exc.strerror or exc})",
             hint="export the recording again as MP3, WAV, M4A, MP4 or MOV",
         ) from exc
     if not info.has_audio:

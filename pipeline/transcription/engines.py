@@ -1,30 +1,33 @@
 """Two Whisper engines behind one interface: faster-whisper (CTranslate2, int8) and openai-whisper (torch).
 
-Both get the same audio: voice activity detection (Silero, as bundled with faster-whisper) runs here,
-once, and only the speech is handed to the engine; timestamps are mapped back to the recording
-afterwards. A recording with no speech never reaches an engine, so nothing can be invented for it.
+The recording is decoded in blocks of at most BLOCK_SECONDS, cut at a quiet moment, so memory stays
+bounded on a two-hour episode (only the 16 kHz samples are held whole) and progress moves in audio
+time. Within a block each engine runs as its authors ship it: faster-whisper's batched pipeline
+(Silero VAD, speech packed into 30 s windows, several windows per call), and openai-whisper's own
+sequential decoder over the same VAD speech. Nothing the engine transcribes is filtered out.
 
-faster-whisper decodes the chunks of speech in batches (its BatchedInferencePipeline, several chunks
-per encoder and decoder call) and redoes, one by one with the full temperature fallback, any chunk
-whose batched decode fails Whisper's own quality checks. openai-whisper has no batched decoding and
-takes the chunks one at a time.
+Then a coverage check (pipeline.transcription.coverage) looks for speech that got no words, decodes
+it again on its own without the VAD, and reports what is still silent as gaps.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import logging
+import math
 import os
-import re
+import wave
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.errors import ConfigError, InputError, ToolError
-from pipeline.formats.transcript import Segment, Word
+from pipeline.formats.transcript import Segment, Word, group_words
 from pipeline.transcription.glossary import correct_spelling
 from pipeline.transcription.models import ModelSource
 
@@ -35,6 +38,9 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
 ENGINES = ("faster-whisper", "openai-whisper")
+WINDOW_SECONDS = 30  # Whisper's window
+BLOCK_SECONDS = 600.0  # audio decoded per engine call
+BLOCK_CUT_SEARCH_SECONDS = 15.0  # a block ends at the quietest 0.1 s within this distance of its nominal end
 
 Progress = Callable[[float], None]  # receives seconds of the recording transcribed so far
 
@@ -48,17 +54,14 @@ class DecodeSettings:
     threads: int = 0  # 0 = every core
     vad: bool = True
     glossary: tuple[str, ...] = ()
-    # Guards against hallucination (see ENGINEERING.md): no carried context, fallback on bad decodes,
-    # skip windows the model thinks are silent, and skip long silences around doubtful segments.
-    condition_on_previous_text: bool = False
+    batch_size: int = 4  # 30 s windows per batched call (faster-whisper); 1 = one at a time
+    # For speech decoded again on its own (the coverage pass): Whisper's own checks and temperature
+    # fallback, so a stretch that is only noise comes back empty rather than invented.
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     compression_ratio_threshold: float = 2.4
     log_prob_threshold: float = -1.0
     no_speech_threshold: float = 0.6
-    hallucination_silence_threshold: float = 2.0
-    vad_min_silence_ms: int = 2000
-    vad_speech_pad_ms: int = 400
-    batch_size: int = 4  # chunks of speech per batched call (faster-whisper); 1 = one at a time
+    coverage: bool = True  # decode again what the sensitive VAD calls speech but got no words
 
     @property
     def thread_count(self) -> int:
@@ -79,32 +82,32 @@ class DecodeSettings:
 class Engine(Protocol):
     name: str
 
-    def transcribe(self, audio: np.ndarray, settings: DecodeSettings, on_progress: Progress) -> list[Segment]:
-        """Segments with word timestamps, in seconds of `audio`."""
+    def transcribe_windows(self, audio: np.ndarray, windows: list[tuple[float, float]], settings: DecodeSettings,
+                           on_progress: Progress) -> list[Segment]:
+        """Each (start, end) window of `audio` (seconds, at most WINDOW_SECONDS) decoded as one Whisper window."""
         ...
 
-    def transcribe_chunks(self, audio: np.ndarray, chunks: list[tuple[int, int]], settings: DecodeSettings,
-                          on_progress: Progress) -> list[list[Segment]]:
-        """For each (start, end) chunk of samples, its segments in seconds of the chunk."""
+    def transcribe_clip(self, audio: np.ndarray, settings: DecodeSettings) -> list[Segment]:
+        """A short clip decoded whole, without VAD, with Whisper's checks and temperature fallback."""
         ...
 
 
-def one_chunk_at_a_time(engine: Engine, audio: np.ndarray, chunks: list[tuple[int, int]], settings: DecodeSettings,
-                        on_progress: Progress) -> list[list[Segment]]:
-    results = []
-    for start, end in chunks:
-        offset = start / SAMPLE_RATE
-        results.append(engine.transcribe(audio[start:end], settings,
-                                         lambda seconds, offset=offset: on_progress(offset + seconds)))
-        on_progress(end / SAMPLE_RATE)
-    return results
+def chunker_vad() -> Any:
+    """The VAD settings faster-whisper's batched pipeline uses by default; both engines get them."""
+    from faster_whisper.vad import VadOptions
+
+    return VadOptions(max_speech_duration_s=WINDOW_SECONDS, min_silence_duration_ms=160)
 
 
-# ---------------------------------------------------------------- audio and VAD
+# ---------------------------------------------------------------- audio
 
 
 def load_audio(path: Path) -> np.ndarray:
-    """16 kHz mono float32 samples of `path`; InputError naming the file if it cannot be decoded."""
+    """16 kHz mono float32 samples of `path`; InputError naming the file if it cannot be decoded.
+
+    The ingest stage's own WAV (16 kHz mono PCM) is read straight into one float32 array; anything
+    else goes through PyAV's decoder and resampler.
+    """
     import av
     from faster_whisper.audio import decode_audio
 
@@ -112,24 +115,52 @@ def load_audio(path: Path) -> np.ndarray:
     if not path.is_file():
         raise InputError(f"{path}: no audio to transcribe", hint="run the ingest stage first (it writes asr.wav)")
     try:
-        audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
-    except (av.error.FFmpegError, OSError, ValueError, IndexError) as exc:
+        audio = _read_asr_wav(path)
+        if audio is None:
+            audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+    except (av.error.FFmpegError, OSError, ValueError, IndexError, EOFError, wave.Error) as exc:
         raise InputError(f"{path}: not readable audio ({exc})", hint="run the ingest stage again to rewrite it") from exc
     if audio.size == 0:
         raise InputError(f"{path}: the audio is empty", hint="check the recording and run the ingest stage again")
     return audio
 
 
-MAX_CHUNK_SECONDS = 24.0  # VAD splits longer speech at its last short pause, so each chunk fits one 30 s window
+def _read_asr_wav(path: Path) -> np.ndarray | None:
+    import numpy as np
+
+    if path.suffix.lower() != ".wav":
+        return None
+    with wave.open(str(path), "rb") as source:
+        if (source.getframerate(), source.getnchannels(), source.getsampwidth()) != (SAMPLE_RATE, 1, 2):
+            return None
+        total = source.getnframes()
+        audio = np.empty(total, dtype=np.float32)
+        step = SAMPLE_RATE * 60
+        for start in range(0, total, step):  # a minute at a time: no second whole-episode array
+            frames = np.frombuffer(source.readframes(step), dtype="<i2")
+            audio[start:start + frames.shape[0]] = frames / np.float32(32768.0)
+        return audio
 
 
-def detect_speech(audio: np.ndarray, settings: DecodeSettings) -> list[tuple[int, int]]:
-    """(start, end) samples of the speech in `audio`, in chunks of at most MAX_CHUNK_SECONDS."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+def block_bounds(audio: np.ndarray, block_seconds: float = BLOCK_SECONDS,
+                 search_seconds: float = BLOCK_CUT_SEARCH_SECONDS) -> list[tuple[int, int]]:
+    """(start, end) samples of blocks of about `block_seconds`, each cut at the quietest 0.1 s near its end."""
+    import numpy as np
 
-    options = VadOptions(min_silence_duration_ms=settings.vad_min_silence_ms, speech_pad_ms=settings.vad_speech_pad_ms,
-                         max_speech_duration_s=MAX_CHUNK_SECONDS)
-    return [(int(c["start"]), int(c["end"])) for c in get_speech_timestamps(audio, options, sampling_rate=SAMPLE_RATE)]
+    frame = SAMPLE_RATE // 10
+    length = audio.shape[0]
+    bounds, start = [], 0
+    while length - start > (block_seconds + search_seconds) * SAMPLE_RATE:
+        nominal = start + int(block_seconds * SAMPLE_RATE)
+        low = nominal - int(search_seconds * SAMPLE_RATE)
+        window = audio[low:nominal + int(search_seconds * SAMPLE_RATE)]
+        frames = window[: window.shape[0] // frame * frame].reshape(-1, frame)
+        quietest = int(np.argmin(np.square(frames, dtype=np.float64).mean(axis=1)))
+        cut = low + quietest * frame + frame // 2
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, length))
+    return bounds
 
 
 # ---------------------------------------------------------------- the engines
@@ -141,7 +172,30 @@ class FasterWhisper:
     def __init__(self, model: ModelSource, threads: int) -> None:
         self.model = _faster_whisper_model(model.location, threads)
 
-    def transcribe(self, audio: np.ndarray, settings: DecodeSettings, on_progress: Progress) -> list[Segment]:
+    def transcribe_windows(self, audio: np.ndarray, windows: list[tuple[float, float]], settings: DecodeSettings,
+                           on_progress: Progress) -> list[Segment]:
+        from faster_whisper import BatchedInferencePipeline
+
+        if not windows:
+            return []
+        segments, _info = BatchedInferencePipeline(self.model).transcribe(
+            audio,
+            language=settings.language,
+            beam_size=settings.beam_size,
+            hotwords=settings.prompt,
+            word_timestamps=True,
+            batch_size=settings.batch_size,
+            log_progress=False,
+            vad_filter=False,
+            clip_timestamps=[{"start": start, "end": end} for start, end in windows],
+        )
+        found = []
+        for segment in segments:
+            found.append(_from_faster_whisper(segment))
+            on_progress(segment.end)
+        return found
+
+    def transcribe_clip(self, audio: np.ndarray, settings: DecodeSettings) -> list[Segment]:
         segments, _info = self.model.transcribe(
             audio,
             language=settings.language,
@@ -151,78 +205,18 @@ class FasterWhisper:
             compression_ratio_threshold=settings.compression_ratio_threshold,
             log_prob_threshold=settings.log_prob_threshold,
             no_speech_threshold=settings.no_speech_threshold,
-            condition_on_previous_text=settings.condition_on_previous_text,
-            hotwords=settings.prompt,  # prepended to every 30 s window, unlike initial_prompt
-            word_timestamps=True,
-            hallucination_silence_threshold=settings.hallucination_silence_threshold,
-            vad_filter=False,  # done once, for both engines, in transcribe_audio
-        )
-        result = []
-        for segment in segments:
-            result.append(_from_faster_whisper(segment, 0.0))
-            on_progress(segment.end)
-        return result
-
-    def transcribe_chunks(self, audio: np.ndarray, chunks: list[tuple[int, int]], settings: DecodeSettings,
-                          on_progress: Progress) -> list[list[Segment]]:
-        if settings.batch_size <= 1:
-            return one_chunk_at_a_time(self, audio, chunks, settings, on_progress)
-        from faster_whisper import BatchedInferencePipeline
-
-        starts = [start / SAMPLE_RATE for start, _end in chunks]
-        batched = BatchedInferencePipeline(self.model)
-        segments, _info = batched.transcribe(
-            audio,
-            language=settings.language,
-            beam_size=settings.beam_size,
-            temperature=settings.temperatures[0],  # the batch is decoded once; fallback is per chunk, below
+            condition_on_previous_text=False,
             hotwords=settings.prompt,
             word_timestamps=True,
-            without_timestamps=False,
-            clip_timestamps=[{"start": start / SAMPLE_RATE, "end": end / SAMPLE_RATE} for start, end in chunks],
             vad_filter=False,
-            batch_size=settings.batch_size,
-            log_progress=False,
         )
-        decoded: list[list[Any]] = [[] for _ in chunks]
-        for segment in segments:
-            chunk = min(range(len(chunks)), key=lambda i: abs(starts[i] - segment.seek / 100))  # seek: 100 frames/s
-            decoded[chunk].append(segment)
-            on_progress(segment.end)
-        results = []
-        for (start, end), offset, found in zip(chunks, starts, decoded, strict=True):
-            verdict = _batched_verdict(found, settings)
-            if verdict == "redo":
-                results.append(self.transcribe(audio[start:end], settings, lambda _seconds: None))
-            else:
-                results.append([_from_faster_whisper(segment, offset) for segment in found] if verdict == "keep" else [])
-        return results
+        return [_from_faster_whisper(segment) for segment in segments]
 
 
-def _from_faster_whisper(segment: Any, offset: float) -> Segment:
-    words = tuple(Word(w.word.strip(), round(w.start - offset, 3), round(w.end - offset, 3), round(w.probability, 4))
+def _from_faster_whisper(segment: Any) -> Segment:
+    words = tuple(Word(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3), round(float(w.probability), 4))
                   for w in segment.words or () if w.word.strip())
-    return Segment(segment.text.strip(), round(segment.start - offset, 3), round(segment.end - offset, 3), words)
-
-
-def _batched_verdict(found: list[Any], settings: DecodeSettings) -> str:
-    """Whisper's checks on one decoded window, as its sequential decoder applies them at temperature 0.
-
-    "silent" where the model thinks there is no speech and is unsure of its text (Whisper skips such a
-    window); "redo" where the text repeats itself or the decoder was unsure (Whisper would fall back to
-    higher temperatures: the chunk is decoded again on its own, with the whole fallback); else "keep".
-    """
-    from faster_whisper.transcribe import get_compression_ratio
-
-    if not found:
-        return "keep"  # nothing decoded: the stretch comes back as a hole, retried on its own
-    avg_logprob, no_speech_prob = found[0].avg_logprob, found[0].no_speech_prob  # one decode per chunk
-    if no_speech_prob > settings.no_speech_threshold and avg_logprob < settings.log_prob_threshold:
-        return "silent"
-    text = " ".join(segment.text.strip() for segment in found)
-    if get_compression_ratio(text) > settings.compression_ratio_threshold or avg_logprob < settings.log_prob_threshold:
-        return "redo"
-    return "keep"
+    return Segment(segment.text.strip(), round(float(segment.start), 3), round(float(segment.end), 3), words)
 
 
 @functools.lru_cache(maxsize=2)
@@ -245,7 +239,22 @@ class OpenAIWhisper:
         torch.set_num_threads(threads)
         self.model = _openai_whisper_model(model)
 
-    def transcribe(self, audio: np.ndarray, settings: DecodeSettings, on_progress: Progress) -> list[Segment]:
+    def transcribe_windows(self, audio: np.ndarray, windows: list[tuple[float, float]], settings: DecodeSettings,
+                           on_progress: Progress) -> list[Segment]:
+        """One window at a time: openai-whisper has no batched decoding."""
+        found = []
+        for start, end in windows:
+            clip = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+            found += shift_segments(self._decode(clip, settings, lambda seconds, start=start: on_progress(start + seconds),
+                                                 temperatures=settings.temperatures[:1]), start)
+            on_progress(end)
+        return found
+
+    def transcribe_clip(self, audio: np.ndarray, settings: DecodeSettings) -> list[Segment]:
+        return self._decode(audio, settings, lambda _seconds: None, settings.temperatures)
+
+    def _decode(self, audio: np.ndarray, settings: DecodeSettings, on_progress: Progress,
+                temperatures: tuple[float, ...]) -> list[Segment]:
         import whisper
 
         with _whisper_progress(on_progress):
@@ -256,15 +265,14 @@ class OpenAIWhisper:
                 language=settings.language,
                 beam_size=settings.beam_size,
                 best_of=settings.beam_size,
-                temperature=settings.temperatures,
+                temperature=temperatures,
                 compression_ratio_threshold=settings.compression_ratio_threshold,
                 logprob_threshold=settings.log_prob_threshold,
                 no_speech_threshold=settings.no_speech_threshold,
-                condition_on_previous_text=settings.condition_on_previous_text,
+                condition_on_previous_text=False,
                 initial_prompt=settings.prompt,
                 carry_initial_prompt=True,  # like faster-whisper's hotwords: the glossary in every window
                 word_timestamps=True,
-                hallucination_silence_threshold=settings.hallucination_silence_threshold,
                 fp16=False,
             )
         segments = []
@@ -275,10 +283,6 @@ class OpenAIWhisper:
             segments.append(Segment(segment["text"].strip(), round(float(segment["start"]), 3),
                                     round(float(segment["end"]), 3), words))
         return segments
-
-    def transcribe_chunks(self, audio: np.ndarray, chunks: list[tuple[int, int]], settings: DecodeSettings,
-                          on_progress: Progress) -> list[list[Segment]]:
-        return one_chunk_at_a_time(self, audio, chunks, settings, on_progress)
 
 
 @functools.lru_cache(maxsize=2)
@@ -348,6 +352,103 @@ def load_engine(name: str, model: ModelSource, threads: int) -> Engine:
     raise ConfigError([f"config/show.yaml: transcription.engine: {name!r} is not an engine; choose one of: {', '.join(ENGINES)}"])
 
 
+# ---------------------------------------------------------------- speech laid end to end, in windows
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Stretches of a recording laid end to end (with silence between them), and the way back to its times."""
+
+    audio: np.ndarray
+    spans: tuple[tuple[float, float, float], ...]  # (start in the joined audio, start in the recording, length), seconds
+
+    def original_time(self, seconds: float, index: int | None = None) -> float:
+        if index is None:
+            index = self.span_at(seconds)
+        joined_start, original_start, length = self.spans[index]
+        return original_start + min(max(seconds - joined_start, 0.0), length)
+
+    def span_at(self, seconds: float) -> int:
+        return max(0, bisect.bisect_right([span[0] for span in self.spans], seconds) - 1)
+
+    def restore(self, segments: list[Segment]) -> list[Word]:
+        """The words of `segments` in the recording's times; each word within the span its middle falls in."""
+        words = []
+        for word in (w for segment in segments for w in segment.words):
+            index = self.span_at((word.start + word.end) / 2)
+            words.append(Word(word.text, round(self.original_time(word.start, index), 3),
+                              round(self.original_time(word.end, index), 3), word.probability))
+        return words
+
+
+def split_long(stretches: list[tuple[float, float]], longest: float) -> list[tuple[float, float]]:
+    """Stretches longer than `longest` cut into equal parts that fit."""
+    parts = []
+    for start, end in stretches:
+        pieces = max(1, math.ceil((end - start) / longest - 1e-9))
+        step = (end - start) / pieces
+        parts += [(round(start + i * step, 3), round(start + (i + 1) * step, 3)) for i in range(pieces)]
+    return parts
+
+
+def join_stretches(audio: np.ndarray, stretches: list[tuple[float, float]], separator: float = 0.0) -> Joined:
+    import numpy as np
+
+    pieces, spans, position = [], [], 0.0
+    silence = np.zeros(int(separator * SAMPLE_RATE), dtype=audio.dtype)
+    for start, end in stretches:
+        piece = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+        if pieces and silence.size:
+            pieces.append(silence)
+            position += silence.size / SAMPLE_RATE
+        spans.append((position, start, piece.shape[0] / SAMPLE_RATE))
+        pieces.append(piece)
+        position += piece.shape[0] / SAMPLE_RATE
+    return Joined(np.concatenate(pieces) if pieces else audio[:0], tuple(spans))
+
+
+def pack_windows(joined: Joined, longest: float = WINDOW_SECONDS) -> list[tuple[float, float]]:
+    """Whole spans, in order, gathered into windows of at most `longest` seconds (as faster-whisper packs VAD speech)."""
+    windows: list[tuple[float, float]] = []
+    for joined_start, _original, length in joined.spans:
+        end = joined_start + length
+        if windows and end - windows[-1][0] <= longest:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((joined_start, min(end, joined_start + longest)))
+    length = joined.audio.shape[0] / SAMPLE_RATE
+    return [(start, min(end, length)) for start, end in windows]
+
+
+def decode_stretches(engine: Engine, audio: np.ndarray, stretches: list[tuple[float, float]], settings: DecodeSettings,
+                     on_progress: Progress, separator: float = 0.0) -> list[Word]:
+    """The words of `stretches` of `audio`, decoded laid end to end in packed windows, in the recording's times."""
+    if not stretches:
+        return []
+    joined = join_stretches(audio, split_long(stretches, WINDOW_SECONDS - 1.0), separator)
+    segments = engine.transcribe_windows(joined.audio, pack_windows(joined), settings,
+                                         lambda seconds: on_progress(joined.original_time(seconds)))
+    return joined.restore(segments)
+
+
+def detect_speech(audio: np.ndarray, settings: DecodeSettings) -> list[tuple[float, float]]:
+    """Speech in `audio` (seconds) by the chunker's VAD; with the VAD off, the whole of it."""
+    if not settings.vad:
+        return [(0.0, audio.shape[0] / SAMPLE_RATE)]
+    from faster_whisper.vad import get_speech_timestamps
+
+    found = get_speech_timestamps(audio, chunker_vad(), sampling_rate=SAMPLE_RATE)
+    return [(chunk["start"] / SAMPLE_RATE, chunk["end"] / SAMPLE_RATE) for chunk in found]
+
+
+def shift_segments(segments: list[Segment], offset: float) -> list[Segment]:
+    if not offset:
+        return segments
+    return [Segment(s.text, round(s.start + offset, 3), round(s.end + offset, 3),
+                    tuple(Word(w.text, round(w.start + offset, 3), round(w.end + offset, 3), w.probability) for w in s.words))
+            for s in segments]
+
+
 # ---------------------------------------------------------------- one call for the stage and the benchmark
 
 
@@ -356,110 +457,41 @@ class Result:
     segments: tuple[Segment, ...]
     duration: float
     speech_seconds: float
-
-
-HOLE_SECONDS = 3.0  # speech (after VAD) this long with no word in it is transcribed once more on its own
-HOLE_MARGIN = 0.3
-
-
-def _shift(segments: list[Segment], offset: float) -> list[Segment]:
-    return [Segment(s.text, round(s.start + offset, 3), round(s.end + offset, 3),
-                    tuple(Word(w.text, round(w.start + offset, 3), round(w.end + offset, 3), w.probability) for w in s.words))
-            for s in segments]
-
-
-def _holes(segments: list[Segment], length: float) -> list[tuple[float, float]]:
-    """Stretches of the (speech-only) audio that no word covers, longer than HOLE_SECONDS."""
-    holes, covered_until = [], 0.0
-    for word in (w for s in segments for w in s.words):
-        if word.start - covered_until > HOLE_SECONDS:
-            holes.append((covered_until, word.start))
-        covered_until = max(covered_until, word.end)
-    if length - covered_until > HOLE_SECONDS:
-        holes.append((covered_until, length))
-    return holes
-
-
-def _fill_holes(engine: Engine, audio: np.ndarray, settings: DecodeSettings,
-                segments: list[Segment]) -> tuple[list[Segment], int]:
-    """Transcribe again, on their own, stretches of speech the first pass skipped.
-
-    Whisper sometimes ends a 30 s window early and jumps to the next one (tiny models do so more
-    often with a glossary prompt): the speech in between is lost. Decoding that stretch alone,
-    with the same guards, brings most of it back; what is still silent stays silent.
-    """
-    holes = _holes(segments, audio.shape[0] / SAMPLE_RATE)
-    for start, end in holes:
-        clip_start = max(0.0, start - HOLE_MARGIN)
-        clip = audio[int(clip_start * SAMPLE_RATE):int((end + HOLE_MARGIN) * SAMPLE_RATE)]
-        found = _shift(engine.transcribe(clip, settings, lambda _seconds: None), clip_start)
-        for segment in found:
-            words = tuple(w for w in segment.words if start - 0.05 <= (w.start + w.end) / 2 <= end + 0.05)
-            if words:
-                segments.append(Segment(" ".join(w.text for w in words), words[0].start, words[-1].end, words))
-    segments.sort(key=lambda s: s.start)
-    return segments, len(holes)
-
-
-def _echoes_prompt(segment: Segment, settings: DecodeSettings) -> bool:
-    """A segment made only of glossary terms is Whisper repeating its prompt, not speech."""
-    terms = {part for term in settings.glossary for part in re.findall(r"[\w'.]+", term.lower())} | {"glossary"}
-    words = [w.strip(".,;:!?\"'").lower() for w in segment.text.split()]
-    return len(words) >= 3 and all(w in terms for w in words)
-
-
-def _word_anomaly(word: Word) -> float:
-    # The score faster-whisper and openai-whisper use for hallucination_silence_threshold.
-    duration = word.end - word.start
-    score = 1.0 if word.probability < 0.15 else 0.0
-    if duration < 0.133:
-        score += (0.133 - duration) * 15
-    if duration > 2.0:
-        score += duration - 2.0
-    return score
-
-
-def is_anomalous(segment: Segment) -> bool:
-    words = [w for w in segment.words if w.text.strip(".,!?;:\"'-")][:8]
-    score = sum(_word_anomaly(w) for w in words)
-    return not words or score >= 3 or score + 0.01 >= len(words)
-
-
-def _trim_edges(segments: list[Segment]) -> list[Segment]:
-    """Drop doubtful segments at either end of a chunk, next to silence: where Whisper invents "Thank you."."""
-    while segments and is_anomalous(segments[-1]):
-        segments = segments[:-1]
-    while segments and is_anomalous(segments[0]):
-        segments = segments[1:]
-    return segments
+    gaps: tuple[tuple[float, float], ...] = ()  # speech (by the sensitive VAD) still without words
+    redecoded: int = 0  # stretches of speech decoded again on their own
+    recovered_words: int = 0  # words those brought back
 
 
 def transcribe_audio(audio: np.ndarray, engine_name: str, model: ModelSource, settings: DecodeSettings,
                      on_progress: Progress | None = None) -> Result:
-    """Transcribe 16 kHz samples: VAD, then the engine on each chunk of speech, then glossary spelling.
+    """Transcribe 16 kHz samples: VAD and the engine block by block, the coverage check, glossary spelling."""
+    from pipeline.transcription.coverage import recover_uncovered
 
-    Each chunk of speech (at most one Whisper window, cut at a pause) is a window of its own: a
-    window that Whisper ends early or repeats cannot spill into the next one, and silence between
-    chunks never reaches the model.
-    """
     report = on_progress or (lambda _seconds: None)
     duration = audio.shape[0] / SAMPLE_RATE
-    chunks = detect_speech(audio, settings) if settings.vad else [(0, audio.shape[0])]
-    if not chunks:
-        report(duration)
-        return Result((), duration, 0.0)
     engine = load_engine(engine_name, model, settings.thread_count)
-    segments: list[Segment] = []
-    holes = 0
-    for (start, end), found in zip(chunks, engine.transcribe_chunks(audio, chunks, settings, report), strict=True):
-        found = [segment for segment in found if not _echoes_prompt(segment, settings)]
-        found, retried = _fill_holes(engine, audio[start:end], settings, _trim_edges(found))
-        holes += retried
-        segments += _shift(_trim_edges(found), start / SAMPLE_RATE)
+    words: list[Word] = []
+    speech_seconds = 0.0
+    blocks = block_bounds(audio)
+    # The VAD (one thread) finds the next block's speech while the engine (every core) decodes this one.
+    with ThreadPoolExecutor(max_workers=1) as vad:
+        upcoming = vad.submit(detect_speech, audio[blocks[0][0]:blocks[0][1]], settings)
+        for index, (start, end) in enumerate(blocks):
+            offset = start / SAMPLE_RATE
+            speech = [(offset + a, offset + b) for a, b in upcoming.result()]
+            if index + 1 < len(blocks):
+                upcoming = vad.submit(detect_speech, audio[blocks[index + 1][0]:blocks[index + 1][1]], settings)
+            speech_seconds += sum(b - a for a, b in speech)
+            words += decode_stretches(engine, audio, speech, settings, report)
+            report(end / SAMPLE_RATE)
+    gaps: tuple[tuple[float, float], ...] = ()
+    redecoded = recovered = 0
+    if settings.coverage:
+        recovery = recover_uncovered(audio, words, engine, settings)
+        words, gaps, redecoded, recovered = recovery.words, recovery.gaps, recovery.redecoded, recovery.recovered
+        if redecoded:
+            log.info("decoded %d stretch%s of speech again on its own: %d word%s recovered", redecoded,
+                     "es" if redecoded != 1 else "", recovered, "s" if recovered != 1 else "")
     report(duration)
-    if holes:
-        log.info("transcribed %d skipped stretch%s of speech again", holes, "es" if holes != 1 else "")
-    segments = correct_spelling(segments, settings.glossary)
-    kept = tuple(segment for segment in segments if segment.text)
-    speech_seconds = sum(end - start for start, end in chunks) / SAMPLE_RATE
-    return Result(kept, duration, speech_seconds)
+    segments = tuple(correct_spelling(group_words(words), settings.glossary))
+    return Result(segments, duration, speech_seconds, gaps, redecoded, recovered)

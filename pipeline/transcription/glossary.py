@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from pipeline.formats.transcript import Segment, Word
+from pipeline.formats.transcript import Segment, Word, join_words
 
 MIN_LENGTH = 7
 MIN_SIMILARITY = 84.0
@@ -59,6 +59,6 @@ def correct_spelling(segments: Sequence[Segment], glossary: Iterable[str]) -> li
     for segment in segments:
         words = tuple(Word(correct_word(w.text, terms), w.start, w.end, w.probability) for w in segment.words)
         if words != segment.words:
-            segment = Segment(" ".join(w.text for w in words), segment.start, segment.end, words)
+            segment = Segment(join_words(words), segment.start, segment.end, words)
         corrected.append(segment)
     return corrected
