@@ -2,7 +2,7 @@
 
 Input: the long-form recording of benchmarks.longform (about 34 minutes of real speech), as a 48 kHz
 stereo WAV, the way remote-recording tools export. Side by side, alternated, the better of
-INGEST_BENCH_REPEATS runs (default 2):
+INGEST_BENCH_REPEATS runs (default 1: the baseline alone takes minutes):
 - ours: the ingest stage's audio step (`pipeline ingest ID --step audio`'s code): one decode that
   measures loudness (ebur128), finds silences and writes asr.wav and the sound as WAV; then gain and,
   where needed, a limiter, encoded to MP3 and measured;
@@ -72,7 +72,7 @@ def run(root: Path) -> dict[str, Any]:
     from pipeline.tools.ffmpeg import run_ffmpeg
 
     root = Path(root).resolve()
-    repeats = int(os.environ.get("INGEST_BENCH_REPEATS", "2"))
+    repeats = int(os.environ.get("INGEST_BENCH_REPEATS", "1"))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         samples, _reference, _placed = longform.build(float(os.environ.get("REAL_SPEECH_MINUTES", "32")))

@@ -10,10 +10,9 @@ child processes (so each peak RSS is its own):
 
 Figures: WER (jiwer, Whisper's English normaliser), deleted / inserted / substituted words, seconds of
 reference speech without words, wall and CPU seconds (the better of REAL_SPEECH_REPEATS runs, default 2:
-this machine is noisy), peak RSS. "Reference speech" is found from the clips' own energy where they
-were placed (30 ms frames within 30 dB of the clip's loudest, merged across 0.3 s), independent of
-either system's VAD; a stretch of it counts as without words when no word is within 0.3 s of it and
-it lasts at least 0.5 s.
+this machine is noisy), peak RSS. "Reference speech" is what Silero VAD at its default threshold hears
+in each clean clip on its own, at full level, mapped to where the clip was placed; a stretch of it counts
+as without words when no word is within 0.3 s of it and it lasts at least 0.5 s.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ import numpy as np
 
 BEAM_SIZE = 5
 BATCH_SIZE = 4
-FRAME = 0.03
 
 
 def _worker(spec: dict[str, Any]) -> dict[str, Any]:
@@ -81,20 +79,13 @@ def _run_child(root: Path, spec: dict[str, Any]) -> dict[str, Any]:
     return json.loads(lines[-1].removeprefix("RESULT "))
 
 
-def speech_spans(samples: np.ndarray, rate: int = 16_000, below_peak_db: float = 30.0) -> list[tuple[float, float]]:
-    """Where a clean clip has sound: frames within `below_peak_db` of its loudest, merged across 0.3 s."""
-    frame = int(FRAME * rate)
-    frames = samples[: samples.shape[0] // frame * frame].reshape(-1, frame).astype(np.float64)
-    level = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
-    loud = level > level.max() - below_peak_db
-    spans: list[tuple[float, float]] = []
-    for index in np.flatnonzero(loud):
-        start, end = index * FRAME, (index + 1) * FRAME
-        if spans and start - spans[-1][1] <= 0.3:
-            spans[-1] = (spans[-1][0], end)
-        else:
-            spans.append((start, end))
-    return [(a, b) for a, b in spans if b - a >= 0.3]
+def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
+    """The reference speech of a clean clip: where Silero VAD (faster-whisper's defaults) hears speech in the
+    clip alone, at its own level, before it is placed, attenuated and surrounded by other sound."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(samples, VadOptions(speech_pad_ms=0, min_silence_duration_ms=300), sampling_rate=16_000)
+    return [(chunk["start"] / 16_000, chunk["end"] / 16_000) for chunk in found]
 
 
 def uncovered_seconds(reference: list[tuple[float, float]], words: list[tuple[str, float, float]],

@@ -53,6 +53,7 @@ def run(ctx: Context) -> list[Path]:
 
 
 LIMITER_MARGIN_DB = 1.0  # the limiter works on samples; this much below the true-peak ceiling keeps the MP3 under it
+GAIN_SEARCH_STEPS = 4  # measurements of the limited sound, at most, to find its gain
 LOUDNESS_TOLERANCE_LU = 0.3  # an MP3 further than this from the target (limiter, encoder) is encoded again, gain corrected
 SILENCE_DB = -60.0  # quieter than this for SILENCE_SECONDS is silence
 SILENCE_SECONDS = 2.0
@@ -170,19 +171,45 @@ def make_audio(ctx: Context) -> list[Path]:
             log.info("measured %.1f LUFS, sample peak %.1f dBFS; normalising to %s LUFS",
                      measurement.integrated, measurement.peak, settings.loudness_lufs)
             with atomic_path(paths.normalised_mp3) as mp3_tmp:
+                aim = settings.loudness_lufs
                 gain = settings.loudness_lufs - measurement.integrated
                 for attempt in range(2):
+                    gain = find_gain(pcm, measurement, settings, layout, aim, gain)
                     filters = f"aformat=channel_layouts={layout}," + gain_filters(measurement, settings, gain)
                     result = _encode_mp3(pcm, mp3_tmp, filters, settings, info.duration)
                     error = settings.loudness_lufs - result
                     if abs(error) <= LOUDNESS_TOLERANCE_LU or attempt == 1:
                         break
-                    log.info("the MP3 came out at %.1f LUFS; encoding again with %+.1f dB of gain", result, error)
-                    gain += error
-                log.info("normalised to %.1f LUFS", result)
+                    log.info("the MP3 came out at %.1f LUFS; encoding again, aiming %+.1f LU higher", result, error)
+                    aim += error  # what the encoder takes off (about 0.4 LU at 128 kbps) is added before it
+                log.info("normalised to %.1f LUFS (gain %+.1f dB)", result, gain)
     finally:
         pcm.unlink(missing_ok=True)
     return [paths.asr_wav, paths.normalised_mp3]
+
+
+def find_gain(pcm: Path, measurement: Measurement, settings: AudioSettings, layout: str, aim: float, gain: float) -> float:
+    """The gain that brings `pcm` to `aim` LUFS. Linear gain is exact; where the limiter works, it takes some
+    loudness off, so the gain is found by measuring the limited sound (no encoding) and correcting (secant)."""
+    if measurement.peak + gain <= settings.true_peak_db - LIMITER_MARGIN_DB:
+        return gain
+    tried: list[tuple[float, float]] = []
+    for _ in range(GAIN_SEARCH_STEPS):
+        loudness = _loudness(pcm, f"aformat=channel_layouts={layout}," + gain_filters(measurement, settings, gain))
+        tried.append((gain, loudness))
+        if abs(aim - loudness) <= LOUDNESS_TOLERANCE_LU / 2:
+            break
+        slope = 1.0
+        if len(tried) > 1 and tried[-1][0] != tried[-2][0]:
+            slope = max(0.1, (tried[-1][1] - tried[-2][1]) / (tried[-1][0] - tried[-2][0]))
+        gain += (aim - loudness) / slope
+    return min(tried, key=lambda pair: abs(aim - pair[1]))[0]
+
+
+def _loudness(source: Path, filters: str) -> float:
+    stderr = run_ffmpeg(["-i", source, "-af", f"{filters},ebur128=framelog=quiet", "-f", "null", "-"],
+                        what="measuring the limited loudness")
+    return parse_ebur128(stderr)[0]
 
 
 def _encode_mp3(pcm: Path, target: Path, filters: str, settings: AudioSettings, duration: float) -> float:
@@ -200,8 +227,7 @@ def _encode_mp3(pcm: Path, target: Path, filters: str, settings: AudioSettings, 
             what="normalising loudness",
             on_progress=lambda seconds: advance_to(bar, seconds),
         )
-    stderr = run_ffmpeg(["-i", target, "-af", "ebur128=framelog=quiet", "-f", "null", "-"], what="measuring the MP3's loudness")
-    return parse_ebur128(stderr)[0]
+    return _loudness(target, "anull")
 
 
 # ---------------------------------------------------------------- tags

@@ -20,7 +20,6 @@ import math
 import os
 import wave
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -472,18 +471,12 @@ def transcribe_audio(audio: np.ndarray, engine_name: str, model: ModelSource, se
     engine = load_engine(engine_name, model, settings.thread_count)
     words: list[Word] = []
     speech_seconds = 0.0
-    blocks = block_bounds(audio)
-    # The VAD (one thread) finds the next block's speech while the engine (every core) decodes this one.
-    with ThreadPoolExecutor(max_workers=1) as vad:
-        upcoming = vad.submit(detect_speech, audio[blocks[0][0]:blocks[0][1]], settings)
-        for index, (start, end) in enumerate(blocks):
-            offset = start / SAMPLE_RATE
-            speech = [(offset + a, offset + b) for a, b in upcoming.result()]
-            if index + 1 < len(blocks):
-                upcoming = vad.submit(detect_speech, audio[blocks[index + 1][0]:blocks[index + 1][1]], settings)
-            speech_seconds += sum(b - a for a, b in speech)
-            words += decode_stretches(engine, audio, speech, settings, report)
-            report(end / SAMPLE_RATE)
+    for start, end in block_bounds(audio):
+        offset = start / SAMPLE_RATE
+        speech = [(offset + a, offset + b) for a, b in detect_speech(audio[start:end], settings)]
+        speech_seconds += sum(b - a for a, b in speech)
+        words += decode_stretches(engine, audio, speech, settings, report)
+        report(end / SAMPLE_RATE)
     gaps: tuple[tuple[float, float], ...] = ()
     redecoded = recovered = 0
     if settings.coverage:
