@@ -52,7 +52,9 @@ def run(ctx: Context) -> list[Path]:
 # ---------------------------------------------------------------- audio
 
 
-LIMITER_MARGIN_DB = 1.0  # the limiter works on samples; this much below the true-peak ceiling keeps the MP3 under it
+LIMITER_MARGIN_DB = 1.5  # the limiter works on samples; this much below the true-peak ceiling keeps the MP3 under it
+ENCODE_ATTEMPTS = 3  # an MP3 that misses the loudness or peaks past the ceiling is encoded again, corrected
+ENCODER_EXCERPT_SECONDS = 60
 GAIN_SEARCH_STEPS = 4  # measurements of the limited sound, at most, to find its gain
 LOUDNESS_TOLERANCE_LU = 0.3  # an MP3 further than this from the target (limiter, encoder) is encoded again, gain corrected
 SILENCE_DB = -60.0  # quieter than this for SILENCE_SECONDS is silence
@@ -124,9 +126,8 @@ def check_silence(measurement: Measurement, duration: float, source: Path) -> st
             "Check that this is the right file and that every microphone was recorded")
 
 
-def gain_filters(measurement: Measurement, settings: AudioSettings, gain_db: float) -> str:
-    """Gain to the target loudness, and a limiter only where the gain would push peaks past the ceiling."""
-    ceiling_db = settings.true_peak_db - LIMITER_MARGIN_DB
+def gain_filters(measurement: Measurement, gain_db: float, ceiling_db: float) -> str:
+    """Gain to the target loudness, and a limiter only where the gain would push peaks past `ceiling_db` (dBFS)."""
     filters = f"volume={gain_db:.2f}dB"
     if measurement.peak + gain_db > ceiling_db:
         filters += f",alimiter=limit={10 ** (ceiling_db / 20):.4f}:level=false:latency=true:attack=5:release=50"
@@ -171,31 +172,35 @@ def make_audio(ctx: Context) -> list[Path]:
             log.info("measured %.1f LUFS, sample peak %.1f dBFS; normalising to %s LUFS",
                      measurement.integrated, measurement.peak, settings.loudness_lufs)
             with atomic_path(paths.normalised_mp3) as mp3_tmp:
-                aim = settings.loudness_lufs
+                # What the encoder takes off, measured on an excerpt, is added before it: one encode, not two.
+                aim = settings.loudness_lufs + _encoder_loss(pcm, mp3_tmp, layout, settings, info.duration)
                 gain = settings.loudness_lufs - measurement.integrated
-                for attempt in range(2):
-                    gain = find_gain(pcm, measurement, settings, layout, aim, gain)
-                    filters = f"aformat=channel_layouts={layout}," + gain_filters(measurement, settings, gain)
-                    result = _encode_mp3(pcm, mp3_tmp, filters, settings, info.duration)
+                ceiling = settings.true_peak_db - LIMITER_MARGIN_DB
+                for attempt in range(1, ENCODE_ATTEMPTS + 1):
+                    gain = find_gain(pcm, measurement, layout, aim, gain, ceiling)
+                    filters = f"aformat=channel_layouts={layout}," + gain_filters(measurement, gain, ceiling)
+                    result, peak = _encode_mp3(pcm, mp3_tmp, filters, settings, info.duration)
                     error = settings.loudness_lufs - result
-                    if abs(error) <= LOUDNESS_TOLERANCE_LU or attempt == 1:
+                    over = peak - settings.true_peak_db
+                    if (abs(error) <= LOUDNESS_TOLERANCE_LU and over <= 0) or attempt == ENCODE_ATTEMPTS:
                         break
-                    log.info("the MP3 came out at %.1f LUFS; encoding again, aiming %+.1f LU higher", result, error)
-                    aim += error  # what the encoder takes off (about 0.4 LU at 128 kbps) is added before it
-                log.info("normalised to %.1f LUFS (gain %+.1f dB)", result, gain)
+                    log.info("the MP3 came out at %.1f LUFS, %.1f dBTP; encoding again, corrected", result, peak)
+                    aim += error
+                    ceiling -= max(0.0, over + 0.2)
+                log.info("normalised to %.1f LUFS, %.1f dBTP (gain %+.1f dB)", result, peak, gain)
     finally:
         pcm.unlink(missing_ok=True)
     return [paths.asr_wav, paths.normalised_mp3]
 
 
-def find_gain(pcm: Path, measurement: Measurement, settings: AudioSettings, layout: str, aim: float, gain: float) -> float:
+def find_gain(pcm: Path, measurement: Measurement, layout: str, aim: float, gain: float, ceiling: float) -> float:
     """The gain that brings `pcm` to `aim` LUFS. Linear gain is exact; where the limiter works, it takes some
     loudness off, so the gain is found by measuring the limited sound (no encoding) and correcting (secant)."""
-    if measurement.peak + gain <= settings.true_peak_db - LIMITER_MARGIN_DB:
+    if measurement.peak + gain <= ceiling:
         return gain
     tried: list[tuple[float, float]] = []
     for _ in range(GAIN_SEARCH_STEPS):
-        loudness = _loudness(pcm, f"aformat=channel_layouts={layout}," + gain_filters(measurement, settings, gain))
+        loudness = _loudness(pcm, f"aformat=channel_layouts={layout}," + gain_filters(measurement, gain, ceiling))
         tried.append((gain, loudness))
         if abs(aim - loudness) <= LOUDNESS_TOLERANCE_LU / 2:
             break
@@ -206,28 +211,52 @@ def find_gain(pcm: Path, measurement: Measurement, settings: AudioSettings, layo
     return min(tried, key=lambda pair: abs(aim - pair[1]))[0]
 
 
+def _encoder_loss(pcm: Path, mp3: Path, layout: str, settings: AudioSettings, duration: float) -> float:
+    """LU the MP3 encoder takes off (about 0.4 at 128 kbps), measured on ENCODER_EXCERPT_SECONDS from the middle."""
+    start = max(0.0, duration / 2 - ENCODER_EXCERPT_SECONDS / 2)
+    excerpt = ["-ss", f"{start:.2f}", "-t", str(ENCODER_EXCERPT_SECONDS)]
+    stderr = run_ffmpeg([*excerpt, "-i", pcm, "-filter_complex",
+                         f"[0:a:0]aformat=channel_layouts={layout},asplit=2[out][loud];[loud]ebur128=framelog=quiet[measured]",
+                         "-map", "[out]", *_mp3_encoding(settings), mp3, "-map", "[measured]", "-f", "null", "-"],
+                        what="measuring the encoder on an excerpt")
+    before = parse_ebur128(stderr)[0]
+    after = _loudness(mp3, "anull")
+    if not (math.isfinite(before) and math.isfinite(after)) or before < -60:
+        return 0.0  # a silent excerpt says nothing about the encoder
+    return max(0.0, min(before - after, 2.0))
+
+
+def _mp3_encoding(settings: AudioSettings) -> list[str]:
+    return ["-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-ar", str(settings.sample_rate),
+            "-ac", str(settings.channels), "-f", "mp3"]
+
+
 def _loudness(source: Path, filters: str) -> float:
-    stderr = run_ffmpeg(["-i", source, "-af", f"{filters},ebur128=framelog=quiet", "-f", "null", "-"],
-                        what="measuring the limited loudness")
-    return parse_ebur128(stderr)[0]
+    return _measure(source, filters)[0]
 
 
-def _encode_mp3(pcm: Path, target: Path, filters: str, settings: AudioSettings, duration: float) -> float:
-    """Encode `pcm` through `filters` to MP3; return the loudness of the MP3 as decoded (LUFS).
+def _measure(source: Path, filters: str, true_peak: bool = False) -> tuple[float, float]:
+    """Integrated loudness (LUFS) of `source` through `filters`, and its true peak (dBTP) when asked for."""
+    peak = ":peak=true" if true_peak else ""
+    integrated, measured_peak = parse_ebur128(run_ffmpeg(
+        ["-i", source, "-af", f"{filters},ebur128=framelog=quiet{peak}", "-f", "null", "-"], what="measuring loudness"))
+    return integrated, measured_peak if measured_peak is not None else float("-inf")
+
+
+def _encode_mp3(pcm: Path, target: Path, filters: str, settings: AudioSettings, duration: float) -> tuple[float, float]:
+    """Encode `pcm` through `filters` to MP3; return the loudness (LUFS) and true peak (dBTP) of the MP3 as decoded.
 
     Measured on the MP3 itself: at 128 kbps LAME takes about 0.4 LU off what goes in.
     """
     with progress_bar(duration, "normalise loudness") as bar:
         run_ffmpeg(
             [
-                "-i", pcm, "-af", filters,
-                "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k", "-ar", str(settings.sample_rate),
-                "-ac", str(settings.channels), "-map_metadata", "-1", "-write_xing", "1", "-f", "mp3", target,
+                "-i", pcm, "-af", filters, *_mp3_encoding(settings), "-map_metadata", "-1", "-write_xing", "1", target,
             ],
             what="normalising loudness",
             on_progress=lambda seconds: advance_to(bar, seconds),
         )
-    return _loudness(target, "anull")
+    return _measure(target, "anull", true_peak=True)
 
 
 # ---------------------------------------------------------------- tags

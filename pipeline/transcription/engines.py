@@ -1,10 +1,11 @@
 """Two Whisper engines behind one interface: faster-whisper (CTranslate2, int8) and openai-whisper (torch).
 
-The recording is decoded in blocks of at most BLOCK_SECONDS, cut at a quiet moment, so memory stays
-bounded on a two-hour episode (only the 16 kHz samples are held whole) and progress moves in audio
-time. Within a block each engine runs as its authors ship it: faster-whisper's batched pipeline
-(Silero VAD, speech packed into 30 s windows, several windows per call), and openai-whisper's own
-sequential decoder over the same VAD speech. Nothing the engine transcribes is filtered out.
+Speech is found as faster-whisper's batched pipeline finds it (Silero VAD, its settings), on blocks of
+BLOCK_SECONDS cut at a quiet moment, several blocks at once (Silero uses one core). The speech is packed
+into 30 s Whisper windows as that pipeline packs it and handed to the engine WINDOWS_PER_CALL windows at
+a time, so memory stays bounded on a two-hour episode (only the 16 kHz samples are held whole) and
+progress moves in audio time. faster-whisper decodes the windows in batches; openai-whisper one by one.
+Nothing the engine transcribes is filtered out.
 
 Then a coverage check (pipeline.transcription.coverage) looks for speech that got no words, decodes
 it again on its own without the VAD, and reports what is still silent as gaps.
@@ -20,6 +21,7 @@ import math
 import os
 import wave
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -38,7 +40,8 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
 ENGINES = ("faster-whisper", "openai-whisper")
 WINDOW_SECONDS = 30  # Whisper's window
-BLOCK_SECONDS = 600.0  # audio decoded per engine call
+WINDOWS_PER_CALL = 32  # Whisper windows handed to the engine per call: bounds memory (features, joined speech)
+BLOCK_SECONDS = 300.0  # the VAD runs on blocks this long, as many at once as there are cores (Silero uses one)
 BLOCK_CUT_SEARCH_SECONDS = 15.0  # a block ends at the quietest 0.1 s within this distance of its nominal end
 
 Progress = Callable[[float], None]  # receives seconds of the recording transcribed so far
@@ -240,20 +243,19 @@ class OpenAIWhisper:
 
     def transcribe_windows(self, audio: np.ndarray, windows: list[tuple[float, float]], settings: DecodeSettings,
                            on_progress: Progress) -> list[Segment]:
-        """One window at a time: openai-whisper has no batched decoding."""
+        """One window at a time, with its temperature fallback: openai-whisper has no batched decoding."""
         found = []
         for start, end in windows:
             clip = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
-            found += shift_segments(self._decode(clip, settings, lambda seconds, start=start: on_progress(start + seconds),
-                                                 temperatures=settings.temperatures[:1]), start)
+            found += shift_segments(self._decode(clip, settings, lambda seconds, start=start: on_progress(start + seconds)),
+                                    start)
             on_progress(end)
         return found
 
     def transcribe_clip(self, audio: np.ndarray, settings: DecodeSettings) -> list[Segment]:
-        return self._decode(audio, settings, lambda _seconds: None, settings.temperatures)
+        return self._decode(audio, settings, lambda _seconds: None)
 
-    def _decode(self, audio: np.ndarray, settings: DecodeSettings, on_progress: Progress,
-                temperatures: tuple[float, ...]) -> list[Segment]:
+    def _decode(self, audio: np.ndarray, settings: DecodeSettings, on_progress: Progress) -> list[Segment]:
         import whisper
 
         with _whisper_progress(on_progress):
@@ -264,7 +266,7 @@ class OpenAIWhisper:
                 language=settings.language,
                 beam_size=settings.beam_size,
                 best_of=settings.beam_size,
-                temperature=temperatures,
+                temperature=settings.temperatures,
                 compression_ratio_threshold=settings.compression_ratio_threshold,
                 logprob_threshold=settings.log_prob_threshold,
                 no_speech_threshold=settings.no_speech_threshold,
@@ -419,15 +421,50 @@ def pack_windows(joined: Joined, longest: float = WINDOW_SECONDS) -> list[tuple[
     return [(start, min(end, length)) for start, end in windows]
 
 
+def group_for_calls(stretches: list[tuple[float, float]], separator: float = 0.0, per_call: int = WINDOWS_PER_CALL,
+                    longest: float = WINDOW_SECONDS) -> list[list[tuple[float, float]]]:
+    """Stretches (cut to fit a window) in groups that fill `per_call` packed windows each, packed as pack_windows does."""
+    groups: list[list[tuple[float, float]]] = []
+    current: list[tuple[float, float]] = []
+    windows, window_length = 0, 0.0
+    for start, end in split_long(stretches, longest - 1.0):
+        length = end - start
+        if current and window_length + separator + length <= longest:
+            window_length += separator + length
+        else:
+            windows += 1
+            if windows > per_call:
+                groups.append(current)
+                current, windows = [], 1
+            window_length = length
+        current.append((start, end))
+    if current:
+        groups.append(current)
+    return groups
+
+
 def decode_stretches(engine: Engine, audio: np.ndarray, stretches: list[tuple[float, float]], settings: DecodeSettings,
                      on_progress: Progress, separator: float = 0.0) -> list[Word]:
-    """The words of `stretches` of `audio`, decoded laid end to end in packed windows, in the recording's times."""
-    if not stretches:
-        return []
-    joined = join_stretches(audio, split_long(stretches, WINDOW_SECONDS - 1.0), separator)
-    segments = engine.transcribe_windows(joined.audio, pack_windows(joined), settings,
-                                         lambda seconds: on_progress(joined.original_time(seconds)))
-    return joined.restore(segments)
+    """The words of `stretches` of `audio`, decoded laid end to end in packed windows, in the recording's times.
+
+    WINDOWS_PER_CALL windows at a time, so only that much speech is ever copied and turned into features.
+    """
+    words: list[Word] = []
+    for group in group_for_calls(stretches, separator):
+        joined = join_stretches(audio, group, separator)
+        segments = engine.transcribe_windows(joined.audio, pack_windows(joined), settings,
+                                             lambda seconds, joined=joined: on_progress(joined.original_time(seconds)))
+        words += joined.restore(segments)
+        on_progress(group[-1][1])
+    return words
+
+
+def in_parallel(function: Callable[[Any], Any], items: list[Any], threads: int) -> list[Any]:
+    """`function` over `items` on `threads` threads, in order. For the VAD: Silero runs on one core per call."""
+    if threads <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
+        return list(pool.map(function, items))
 
 
 def detect_speech(audio: np.ndarray, settings: DecodeSettings) -> list[tuple[float, float]]:
@@ -469,14 +506,14 @@ def transcribe_audio(audio: np.ndarray, engine_name: str, model: ModelSource, se
     report = on_progress or (lambda _seconds: None)
     duration = audio.shape[0] / SAMPLE_RATE
     engine = load_engine(engine_name, model, settings.thread_count)
-    words: list[Word] = []
-    speech_seconds = 0.0
-    for start, end in block_bounds(audio):
-        offset = start / SAMPLE_RATE
-        speech = [(offset + a, offset + b) for a, b in detect_speech(audio[start:end], settings)]
-        speech_seconds += sum(b - a for a, b in speech)
-        words += decode_stretches(engine, audio, speech, settings, report)
-        report(end / SAMPLE_RATE)
+
+    def block_speech(block: tuple[int, int]) -> list[tuple[float, float]]:
+        offset = block[0] / SAMPLE_RATE
+        return [(offset + a, offset + b) for a, b in detect_speech(audio[block[0]:block[1]], settings)]
+
+    speech = [s for found in in_parallel(block_speech, block_bounds(audio), settings.thread_count) for s in found]
+    speech_seconds = sum(end - start for start, end in speech)
+    words = decode_stretches(engine, audio, speech, settings, report)
     gaps: tuple[tuple[float, float], ...] = ()
     redecoded = recovered = 0
     if settings.coverage:
