@@ -107,6 +107,7 @@ class TranscriptionSettings(StrictModel):
     beam_size: int = Field(default=5, ge=1, le=10)
     threads: int = Field(default=0, ge=0, description="0 = every core")
     vad: bool = True
+    coverage: bool = True
     glossary: list[str] = Field(default_factory=list)
 
 

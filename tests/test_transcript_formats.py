@@ -11,7 +11,14 @@ import pytest
 from pipeline.formats.transcript import Segment, Transcript, Word, group_words, join_words
 from pipeline.stages.transcribe import gap_warning
 from pipeline.transcription.coverage import merge_close, wordless_stretches
-from pipeline.transcription.engines import SAMPLE_RATE, block_bounds, join_stretches, pack_windows, split_long
+from pipeline.transcription.engines import (
+    SAMPLE_RATE,
+    block_bounds,
+    group_for_calls,
+    join_stretches,
+    pack_windows,
+    split_long,
+)
 
 
 def w(text: str, start: float, end: float) -> Word:
@@ -102,3 +109,14 @@ def test_split_long_never_exceeds_the_limit(duration: float) -> None:
     parts = split_long([(0.0, duration)], 29.0)
     assert parts[0][0] == 0.0 and parts[-1][1] == duration
     assert all(end - start <= 29.0 + 1e-6 for start, end in parts)
+
+
+def test_calls_hold_whole_windows_and_every_stretch_once() -> None:
+    stretches = [(i * 10.0, i * 10.0 + 8.0) for i in range(40)]  # 40 stretches of 8 s: three to a 30 s window
+    groups = group_for_calls(stretches, per_call=4)
+    assert [s for group in groups for s in group] == stretches
+    audio = np.zeros(SAMPLE_RATE * 410, dtype=np.float32)
+    assert all(len(pack_windows(join_stretches(audio, group))) <= 4 for group in groups)
+    assert len(groups) == 4  # 14 windows of three stretches (the last of one), four to a call
+    with_silence = group_for_calls(stretches, separator=1.0, per_call=4)
+    assert all(len(pack_windows(join_stretches(audio, group, 1.0))) <= 4 for group in with_silence)

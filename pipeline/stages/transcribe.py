@@ -46,7 +46,7 @@ def glossary(ctx: Context) -> tuple[str, ...]:
 def decode_settings(ctx: Context) -> DecodeSettings:
     settings = ctx.show.transcription
     return DecodeSettings(language=settings.language, beam_size=settings.beam_size, threads=settings.threads,
-                          vad=settings.vad, glossary=glossary(ctx))
+                          vad=settings.vad, coverage=settings.coverage, glossary=glossary(ctx))
 
 
 def file_hash(path: Path) -> str:

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
 ENGINES = ("faster-whisper", "openai-whisper")
 WINDOW_SECONDS = 30  # Whisper's window
-WINDOWS_PER_CALL = 32  # Whisper windows handed to the engine per call: bounds memory (features, joined speech)
+WINDOWS_PER_CALL = 12  # Whisper windows handed to the engine per call: bounds memory (features, joined speech)
 BLOCK_SECONDS = 300.0  # the VAD runs on blocks this long, as many at once as there are cores (Silero uses one)
 BLOCK_CUT_SEARCH_SECONDS = 15.0  # a block ends at the quietest 0.1 s within this distance of its nominal end
 
@@ -57,8 +57,7 @@ class DecodeSettings:
     vad: bool = True
     glossary: tuple[str, ...] = ()
     batch_size: int = 4  # 30 s windows per batched call (faster-whisper); 1 = one at a time
-    # For speech decoded again on its own (the coverage pass): Whisper's own checks and temperature
-    # fallback, so a stretch that is only noise comes back empty rather than invented.
+    # openai-whisper's sequential decoder: Whisper's own checks and temperature fallback.
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     compression_ratio_threshold: float = 2.4
     log_prob_threshold: float = -1.0
@@ -87,10 +86,6 @@ class Engine(Protocol):
     def transcribe_windows(self, audio: np.ndarray, windows: list[tuple[float, float]], settings: DecodeSettings,
                            on_progress: Progress) -> list[Segment]:
         """Each (start, end) window of `audio` (seconds, at most WINDOW_SECONDS) decoded as one Whisper window."""
-        ...
-
-    def transcribe_clip(self, audio: np.ndarray, settings: DecodeSettings) -> list[Segment]:
-        """A short clip decoded whole, without VAD, with Whisper's checks and temperature fallback."""
         ...
 
 
@@ -197,23 +192,6 @@ class FasterWhisper:
             on_progress(segment.end)
         return found
 
-    def transcribe_clip(self, audio: np.ndarray, settings: DecodeSettings) -> list[Segment]:
-        segments, _info = self.model.transcribe(
-            audio,
-            language=settings.language,
-            beam_size=settings.beam_size,
-            best_of=settings.beam_size,
-            temperature=list(settings.temperatures),
-            compression_ratio_threshold=settings.compression_ratio_threshold,
-            log_prob_threshold=settings.log_prob_threshold,
-            no_speech_threshold=settings.no_speech_threshold,
-            condition_on_previous_text=False,
-            hotwords=settings.prompt,
-            word_timestamps=True,
-            vad_filter=False,
-        )
-        return [_from_faster_whisper(segment) for segment in segments]
-
 
 def _from_faster_whisper(segment: Any) -> Segment:
     words = tuple(Word(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3), round(float(w.probability), 4))
@@ -251,9 +229,6 @@ class OpenAIWhisper:
                                     start)
             on_progress(end)
         return found
-
-    def transcribe_clip(self, audio: np.ndarray, settings: DecodeSettings) -> list[Segment]:
-        return self._decode(audio, settings, lambda _seconds: None)
 
     def _decode(self, audio: np.ndarray, settings: DecodeSettings, on_progress: Progress) -> list[Segment]:
         import whisper
