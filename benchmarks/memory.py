@@ -61,3 +61,20 @@ class ChildrenPeak:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def run_in_child(root: Path, module: str, spec: dict, what: str) -> dict:
+    """`module._worker(spec)` in a fresh Python process (so its peak memory is its own); its JSON result."""
+    import json
+    import subprocess
+    import sys
+
+    code = (f"import json, sys; from {module} import _worker; "
+            "print('RESULT ' + json.dumps(_worker(json.loads(sys.argv[1]))))")
+    env = {**os.environ, "PYTHONPATH": str(root), "PIPELINE_PROGRESS": "0"}
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(spec)], cwd=root, env=env,
+                          capture_output=True, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"benchmark run {what} failed:\n{done.stderr[-2000:]}")
+    return json.loads(lines[-1].removeprefix("RESULT "))

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -77,15 +75,9 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_child(root: Path, spec: dict[str, Any]) -> dict[str, Any]:
-    code = ("import json, sys; from benchmarks.transcribe import _worker; "
-            "print('RESULT ' + json.dumps(_worker(json.loads(sys.argv[1]))))")
-    env = {**os.environ, "PYTHONPATH": str(root), "PIPELINE_PROGRESS": "0"}
-    done = subprocess.run([sys.executable, "-c", code, json.dumps(spec)], cwd=root, env=env,
-                          capture_output=True, text=True, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"benchmark run {spec['engine']} on {spec['audio']} failed:\n{done.stderr[-2000:]}")
-    figures = json.loads(lines[-1].removeprefix("RESULT "))
+    from benchmarks.memory import run_in_child
+
+    figures = run_in_child(root, "benchmarks.transcribe", spec, f"{spec['engine']} on {spec['audio']}")
     text = figures.pop("text")
     return {**figures, "wer": round(_wer(spec["reference"], text), 4), "words": len(text.split())}
 
