@@ -1,9 +1,9 @@
 """Coverage check: speech that got no words is decoded again on its own; what stays silent is a gap.
 
 The chunker's VAD can drop quiet or unusual speech, and a decoder can skip the end of a window. Here
-a more sensitive VAD than the chunker's looks at every stretch without words; each stretch of speech
-it finds there is decoded alone, without VAD, with Whisper's own checks (so noise still comes back
-empty). Speech that even that leaves without words is returned as a gap, for the creator to hear.
+a more sensitive VAD than the chunker's looks at every stretch without words; the speech it finds
+there is decoded again without VAD, apart from the words around it. Speech that even that leaves
+without words is returned as a gap, for the creator to hear.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.formats.transcript import Word
+from pipeline.transcription.engines import SAMPLE_RATE, decode_stretches, in_parallel, vad_spans
 
 if TYPE_CHECKING:
     import numpy as np
 
     from pipeline.transcription.engines import DecodeSettings, Engine
 
-SAMPLE_RATE = 16_000
 MIN_WORDLESS_SECONDS = 1.0  # shorter pauses between words are ordinary
 WORD_MARGIN_SECONDS = 0.2  # word timestamps are approximate: speech this close to a word is that word
 MIN_SPEECH_SECONDS = 0.5  # a breath or a click is not worth a decode
@@ -75,14 +75,8 @@ def speech_in(audio: np.ndarray, stretches: list[tuple[float, float]],
     The VAD runs on each stretch alone (laid end to end, its state carried over from one stretch hides
     quiet speech in the next), on `threads` stretches at once.
     """
-    from faster_whisper.vad import get_speech_timestamps
-
-    from pipeline.transcription.engines import in_parallel
-
     def speech(stretch: tuple[float, float]) -> list[tuple[tuple[float, float], tuple[float, float]]]:
-        first = int(stretch[0] * SAMPLE_RATE)
-        chunks = get_speech_timestamps(audio[first:int(stretch[1] * SAMPLE_RATE)], sensitive_vad(), sampling_rate=SAMPLE_RATE)
-        spans = [((first + chunk["start"]) / SAMPLE_RATE, (first + chunk["end"]) / SAMPLE_RATE) for chunk in chunks]
+        spans = vad_spans(audio, int(stretch[0] * SAMPLE_RATE), int(stretch[1] * SAMPLE_RATE), sensitive_vad())
         return [((round(a, 3), round(b, 3)), stretch) for a, b in merge_close(spans) if b - a >= MIN_SPEECH_SECONDS]
 
     return [found for per_stretch in in_parallel(speech, stretches, threads) for found in per_stretch]
@@ -96,8 +90,6 @@ def recover_uncovered(audio: np.ndarray, words: Sequence[Word], engine: Engine, 
     one per stretch. (Decoding each still-empty stretch once more alone, with temperature fallback,
     was measured: it recovered a few words and added as many insertions, at four times the cost.)
     """
-    from pipeline.transcription.engines import decode_stretches
-
     duration = audio.shape[0] / SAMPLE_RATE
     stretches = wordless_stretches(words, duration)
     wanted = speech_in(audio, stretches, settings.thread_count)

@@ -442,14 +442,19 @@ def in_parallel(function: Callable[[Any], Any], items: list[Any], threads: int) 
         return list(pool.map(function, items))
 
 
-def detect_speech(audio: np.ndarray, settings: DecodeSettings) -> list[tuple[float, float]]:
-    """Speech in `audio` (seconds) by the chunker's VAD; with the VAD off, the whole of it."""
-    if not settings.vad:
-        return [(0.0, audio.shape[0] / SAMPLE_RATE)]
+def vad_spans(audio: np.ndarray, first: int, last: int, options: Any) -> list[tuple[float, float]]:
+    """(start, end) seconds, in the recording, of the speech Silero finds in samples `first`..`last`."""
     from faster_whisper.vad import get_speech_timestamps
 
-    found = get_speech_timestamps(audio, chunker_vad(), sampling_rate=SAMPLE_RATE)
-    return [(chunk["start"] / SAMPLE_RATE, chunk["end"] / SAMPLE_RATE) for chunk in found]
+    found = get_speech_timestamps(audio[first:last], options, sampling_rate=SAMPLE_RATE)
+    return [((first + chunk["start"]) / SAMPLE_RATE, (first + chunk["end"]) / SAMPLE_RATE) for chunk in found]
+
+
+def detect_speech(audio: np.ndarray, block: tuple[int, int], settings: DecodeSettings) -> list[tuple[float, float]]:
+    """Speech in a block of `audio` (seconds) by the chunker's VAD; with the VAD off, the whole block."""
+    if not settings.vad:
+        return [(block[0] / SAMPLE_RATE, block[1] / SAMPLE_RATE)]
+    return vad_spans(audio, block[0], block[1], chunker_vad())
 
 
 def shift_segments(segments: list[Segment], offset: float) -> list[Segment]:
@@ -481,12 +486,9 @@ def transcribe_audio(audio: np.ndarray, engine_name: str, model: ModelSource, se
     report = on_progress or (lambda _seconds: None)
     duration = audio.shape[0] / SAMPLE_RATE
     engine = load_engine(engine_name, model, settings.thread_count)
-
-    def block_speech(block: tuple[int, int]) -> list[tuple[float, float]]:
-        offset = block[0] / SAMPLE_RATE
-        return [(offset + a, offset + b) for a, b in detect_speech(audio[block[0]:block[1]], settings)]
-
-    speech = [s for found in in_parallel(block_speech, block_bounds(audio), settings.thread_count) for s in found]
+    blocks = block_bounds(audio)
+    speech = [s for found in in_parallel(lambda block: detect_speech(audio, block, settings), blocks, settings.thread_count)
+              for s in found]
     speech_seconds = sum(end - start for start, end in speech)
     words = decode_stretches(engine, audio, speech, settings, report)
     gaps: tuple[tuple[float, float], ...] = ()
