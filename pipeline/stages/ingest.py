@@ -126,9 +126,10 @@ def check_silence(measurement: Measurement, duration: float, source: Path) -> st
             "Check that this is the right file and that every microphone was recorded")
 
 
-def gain_filters(measurement: Measurement, gain_db: float, ceiling_db: float) -> str:
-    """Gain to the target loudness, and a limiter only where the gain would push peaks past `ceiling_db` (dBFS)."""
-    filters = f"volume={gain_db:.2f}dB"
+def gain_filters(measurement: Measurement, layout: str, gain_db: float, ceiling_db: float) -> str:
+    """The output layout, gain to the target loudness, and a limiter only where the gain would push peaks past
+    `ceiling_db` (dBFS)."""
+    filters = f"aformat=channel_layouts={layout},volume={gain_db:.2f}dB"
     if measurement.peak + gain_db > ceiling_db:
         filters += f",alimiter=limit={10 ** (ceiling_db / 20):.4f}:level=false:latency=true:attack=5:release=50"
     return filters
@@ -178,7 +179,7 @@ def make_audio(ctx: Context) -> list[Path]:
                 ceiling = settings.true_peak_db - LIMITER_MARGIN_DB
                 for attempt in range(1, ENCODE_ATTEMPTS + 1):
                     gain = find_gain(pcm, measurement, layout, aim, gain, ceiling)
-                    filters = f"aformat=channel_layouts={layout}," + gain_filters(measurement, gain, ceiling)
+                    filters = gain_filters(measurement, layout, gain, ceiling)
                     result, peak = _encode_mp3(pcm, mp3_tmp, filters, settings, info.duration)
                     error = settings.loudness_lufs - result
                     over = peak - settings.true_peak_db
@@ -200,7 +201,7 @@ def find_gain(pcm: Path, measurement: Measurement, layout: str, aim: float, gain
         return gain
     tried: list[tuple[float, float]] = []
     for _ in range(GAIN_SEARCH_STEPS):
-        loudness = _loudness(pcm, f"aformat=channel_layouts={layout}," + gain_filters(measurement, gain, ceiling))
+        loudness = _loudness(pcm, gain_filters(measurement, layout, gain, ceiling))
         tried.append((gain, loudness))
         if abs(aim - loudness) <= LOUDNESS_TOLERANCE_LU / 2:
             break
