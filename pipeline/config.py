@@ -111,6 +111,18 @@ class TranscriptionSettings(StrictModel):
     glossary: list[str] = Field(default_factory=list)
 
 
+class DiarizationSettings(StrictModel):
+    engine: Literal["campplus", "resemblyzer", "pyannote"] = "campplus"
+    enabled: bool = Field(default=True, description="label speakers in one mixed recording (tracks always are)")
+
+
+class Voice(StrictModel):
+    """A regular voice (the host): every episode labels it by name."""
+
+    name: str = Field(min_length=1)
+    sample: str = Field(min_length=1, description="10–30 s of that voice alone, e.g. config/voices/dana.wav")
+
+
 class CaptionSettings(StrictModel):
     max_chars_per_line: int = Field(default=42, ge=16, le=80)
     max_lines: int = Field(default=2, ge=1, le=3)
@@ -189,6 +201,8 @@ class ShowConfig(StrictModel):
     funding: list[Funding] = Field(default_factory=list)
     audio: AudioSettings = Field(default_factory=AudioSettings)
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
+    diarization: DiarizationSettings = Field(default_factory=DiarizationSettings)
+    voices: list[Voice] = Field(default_factory=list)
     captions: CaptionSettings = Field(default_factory=CaptionSettings)
     notes: NotesSettings = Field(default_factory=NotesSettings)
     video: VideoSettings = Field(default_factory=VideoSettings)
@@ -237,11 +251,49 @@ class Reference(BaseModel):
         return {"id": item_id, **data}
 
 
+class Track(StrictModel):
+    file: str = Field(min_length=1)
+    speaker: str = Field(min_length=1)
+
+
+class Multitrack(StrictModel):
+    """One file per participant, as remote-recording tools give them."""
+
+    tracks: list[Track] = Field(min_length=1)
+
+    @field_validator("tracks")
+    @classmethod
+    def _distinct_speakers(cls, tracks: list[Track]) -> list[Track]:
+        names = [track.speaker for track in tracks]
+        if len(set(names)) != len(names):
+            raise ValueError("each track needs its own speaker name")
+        return tracks
+
+
+def check_speakers(value: int | str | list[str] | None) -> int | str | list[str] | None:
+    """`speakers`: a count (2), a range ("2-4") or the names in order of first appearance."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number of speakers (2), a range (\"2-4\") or a list of names")
+    if isinstance(value, int) and value < 1:
+        raise ValueError("must be at least 1 (leave it out to have the number estimated)")
+    if isinstance(value, int) and value > 10:
+        raise ValueError("must be at most 10")
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", value)
+        if not match or not 1 <= int(match.group(1)) <= int(match.group(2)) <= 10:
+            raise ValueError("must be a range like \"2-4\" (from 1 to 10, smallest first)")
+    if isinstance(value, list) and (not value or len(set(value)) != len(value) or not all(v.strip() for v in value)):
+        raise ValueError("must be a list of distinct, non-empty names")
+    return value
+
+
 class EpisodeConfig(StrictModel):
     number: int = Field(ge=0)
     title: str = Field(min_length=1)
     date: AwareDatetime
-    recording: str = Field(min_length=1)
+    recording: Annotated[str, Field(min_length=1)] | Multitrack
+    speakers: Annotated[int | list[str] | str | None, AfterValidator(check_speakers)] = None
+    speaker_names: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
     description: str = Field(min_length=1)
     summary: str | None = None
     slug: str | None = Field(default=None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -299,8 +351,20 @@ class Episode(BaseModel):
         return f"{self.id}-{self.slug}"
 
     @property
+    def tracks(self) -> list[tuple[Path, str]]:
+        """(file, speaker) of each track of a multitrack recording; empty for one mixed recording."""
+        recording = self.config.recording
+        return [(self.folder / t.file, t.speaker) for t in recording.tracks] if isinstance(recording, Multitrack) else []
+
+    @property
     def recording(self) -> Path:
-        return self.folder / self.config.recording
+        """The recording; for a multitrack one, its first track (what probing and video read)."""
+        recording = self.config.recording
+        return self.folder / (recording.tracks[0].file if isinstance(recording, Multitrack) else recording)
+
+    @property
+    def recordings(self) -> list[Path]:
+        return [path for path, _speaker in self.tracks] or [self.recording]
 
     @property
     def date(self) -> datetime:
@@ -476,14 +540,28 @@ def check_episode_id(episode_id: str, project: Project) -> None:
 
 
 def _recording_problems(source: Path, folder: Path, recording: object) -> list[str]:
-    if not isinstance(recording, str) or not recording:
-        return []  # reported by the model: missing or not a string
-    path = folder / recording
-    if not path.is_file():
-        return [f"{source}: recording: {recording!r} does not exist in {source.parent}/"]
-    if path.resolve().parent != folder.resolve():
-        return [f"{source}: recording: {recording!r} must be a file in the episode's folder"]
-    return []
+    if isinstance(recording, dict) and isinstance(recording.get("tracks"), list):
+        files = [(f"recording.tracks[{i}].file", t.get("file")) for i, t in enumerate(recording["tracks"]) if isinstance(t, dict)]
+    else:
+        files = [("recording", recording)]
+    problems = []
+    for where, name in files:
+        if not isinstance(name, str) or not name:
+            continue  # reported by the model: missing or not a string
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{source}: {where}: {name!r} does not exist in {source.parent}/")
+        elif path.resolve().parent != folder.resolve():
+            problems.append(f"{source}: {where}: {name!r} must be a file in the episode's folder")
+    return problems
+
+
+def _voice_problems(source: Path, project: Project, voices: object) -> list[str]:
+    if not isinstance(voices, list):
+        return []
+    return [f"{source}: voices[{i}].sample: {v['sample']!r} does not exist (paths are relative to the project folder)"
+            for i, v in enumerate(voices)
+            if isinstance(v, dict) and isinstance(v.get("sample"), str) and not project.resolve(v["sample"]).is_file()]
 
 
 def load_project(project: Project, environ: dict[str, str] | None = None) -> Loaded:
@@ -503,6 +581,7 @@ def load_project(project: Project, environ: dict[str, str] | None = None) -> Loa
         cover = raw_show.get("cover")
         if isinstance(cover, str) and cover and not project.resolve(cover).is_file():
             problems.append(f"{show_file}: cover: {cover!r} does not exist (paths are relative to the project folder)")
+        problems += _voice_problems(show_file, project, raw_show.get("voices"))
         try:
             show = ShowConfig.model_validate(raw_show)
         except ValidationError as exc:

@@ -27,6 +27,10 @@ class EpisodePaths:
         return self.build / "asr.wav"
 
     @property
+    def tracks_json(self) -> Path:  # who speaks when, from a multitrack recording's tracks (none: an empty list)
+        return self.build / "tracks.json"
+
+    @property
     def normalised_mp3(self) -> Path:  # loudness-normalised, untagged
         return self.build / "normalised.mp3"
 

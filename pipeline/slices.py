@@ -25,7 +25,7 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
     ep = episode.config
     show_identity = {"title": show.title, "author": show.author, "cover": show.cover}
     return {
-        "ingest": {"recording": ep.recording, "audio": _dump(show.audio)},
+        "ingest": {"recording": _dump(ep.recording), "audio": _dump(show.audio)},
         "tags": {
             "show": show_identity,
             "episode": {"number": ep.number, "title": ep.title, "date": ep.date.isoformat(),
@@ -35,10 +35,15 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
             "transcription": _dump(show.transcription),
             "glossary": list(ep.glossary),
             "captions": _dump(show.captions),
+            "diarization": _dump(show.diarization),
+            "voices": [_dump(voice) for voice in show.voices],
+            "speakers": ep.speakers,
+            "speaker_names": ep.speaker_names,
         },
         "notes": {
             "show": {**show_identity, "public_url": show.public_url, "website": show.website},
             "notes": _dump(show.notes),
+            "persons": [_dump(person) for person in show.persons],
             "episode": ep.model_dump(mode="json", exclude={"recording", "draft", "episode_type", "season"}),
         },
         "video": {
@@ -81,7 +86,8 @@ def make_variables(project: Project, paths: EpisodePaths, show: ShowConfig, epis
     videos = " ".join(rel(paths.video_mp4(f.name)) for f in show.video.formats)
     return "\n".join([
         "# Written by `pipeline check-config`; do not edit.",
-        f"RECORDING := {rel(episode.recording)}",
+        f"RECORDING := {' '.join(rel(path) for path in episode.recordings)}",
+        f"VOICES := {' '.join(rel(project.resolve(voice.sample)) for voice in show.voices)}",
         f"COVER := {rel(project.resolve(show.cover))}",
         f"MP3 := {rel(paths.podcast_mp3)}",
         f"VIDEOS := {videos}",

@@ -94,8 +94,8 @@ def small_show(root: Path, episode_ids: tuple[str, ...] = ("463",), **episode_fi
     from tests.conftest import REPO
 
     project = Project(root)
-    (root / "config").mkdir(parents=True)
-    for name in ("show.yaml", "cover.jpg"):
+    (root / "config" / "voices").mkdir(parents=True)
+    for name in ("show.yaml", "cover.jpg", "voices/dana.mp3"):
         (root / "config" / name).write_bytes((REPO / "config" / name).read_bytes())
     for index, episode_id in enumerate(episode_ids):
         source = yaml.safe_load((REPO / "episodes" / "463" / "episode.yaml").read_text(encoding="utf-8"))

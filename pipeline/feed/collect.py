@@ -10,6 +10,7 @@ from pipeline.feed.builder import Enclosure, FeedChannel, FeedItem
 from pipeline.feed.guid import item_guid
 from pipeline.feed.podcasting20 import FundingTag, PersonTag, TranscriptTag
 from pipeline.layout import cover_key, episode_paths, page_key, public_key, public_url
+from pipeline.speakers import episode_people, transcript_speakers
 
 
 def person_tags(persons: list[Person]) -> list[PersonTag]:
@@ -85,5 +86,5 @@ def episode_item(project: Project, show: ShowConfig, cover: Path, episode: Episo
         explicit=config.explicit,
         transcripts=transcripts,
         chapters_url=public_url(base, public_key(episode, chapters)) if chapters.is_file() else None,
-        persons=person_tags(config.persons or show.persons),
+        persons=person_tags(episode_people(config.persons or show.persons, transcript_speakers(paths.transcript_json))),
     )

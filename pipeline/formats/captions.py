@@ -4,7 +4,7 @@
 lines of at most `max_chars_per_line`, at most `max_lines` lines, cues of `min_duration` to
 `max_duration` seconds, reading speed at most `max_chars_per_second` where the speech allows, breaks
 at punctuation and clause boundaries (never between an article and its noun), no cue across a pause
-longer than `max_pause`, no overlaps, and at least two frames between cues.
+longer than `max_pause`, no cue across a change of speaker, no overlaps, and at least two frames between cues.
 
 The words of each stretch of speech between long pauses are split into cues by dynamic programming
 over the possible break points: every cue costs a little, a cue that cannot be laid out or lasts too
@@ -67,6 +67,10 @@ class Cue:
     @property
     def text(self) -> str:
         return "\n".join(" ".join(word.text for word in line) for line in self.lines)
+
+    @property
+    def speaker(self) -> str | None:
+        return self.lines[0][0].speaker if self.lines and self.lines[0] else None
 
 
 def _bare(text: str) -> str:
@@ -155,10 +159,11 @@ class _Layout:
 
 
 def _stretches(words: Sequence[Word], max_pause: float) -> list[list[Word]]:
-    """Split the words wherever the speech pauses for longer than `max_pause`: no cue may span that."""
+    """Split the words wherever the speech pauses for longer than `max_pause` or the speaker changes: no cue may
+    span either."""
     stretches: list[list[Word]] = []
     for word in words:
-        if stretches and word.start - stretches[-1][-1].end <= max_pause:
+        if stretches and word.start - stretches[-1][-1].end <= max_pause and word.speaker == stretches[-1][-1].speaker:
             stretches[-1].append(word)
         else:
             stretches.append([word])

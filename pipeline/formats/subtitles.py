@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.formats.captions import Cue
-from pipeline.formats.transcript import Transcript
+from pipeline.formats.transcript import Segment, Transcript
 
 PARAGRAPH_PAUSE = 2.0  # seconds of silence that start a new paragraph
 PARAGRAPH_CHARS = 600  # a paragraph this long ends at the next sentence end
@@ -21,14 +21,27 @@ def _milliseconds(seconds: float) -> int:
     return round(seconds * 1000)
 
 
-def _subtitle_file(cues: Sequence[Cue], escape_markup: bool) -> Any:
+def _escape(text: str) -> str:
+    """WebVTT cue text is markup: &, < and > must be character references."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _subtitle_file(cues: Sequence[Cue], markup: bool) -> Any:
+    """WebVTT (`markup`): each cue of a named speaker in a `<v Name>` voice span. SubRip: a cue whose speaker is
+    not the previous cue's starts with a dash."""
     import pysubs2
 
     subs = pysubs2.SSAFile()
-    for cue in cues:
+    previous: str | None = None
+    for index, cue in enumerate(cues):
         lines = [" ".join(word.text for word in line) for line in cue.lines]
-        if escape_markup:  # WebVTT cue text is markup: &, < and > must be character references
-            lines = [line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for line in lines]
+        if markup:
+            lines = [_escape(line) for line in lines]
+            if cue.speaker:
+                lines[0] = f"<v {_escape(cue.speaker)}>{lines[0]}"
+        elif cue.speaker and index and cue.speaker != previous:
+            lines[0] = f"- {lines[0]}"
+        previous = cue.speaker
         # pysubs2 keeps SSA text internally: braces would be read as override tags, \N is a line break
         text = r"\N".join(line.replace("{", "(").replace("}", ")") for line in lines)
         subs.append(pysubs2.SSAEvent(start=_milliseconds(cue.start), end=_milliseconds(cue.end), text=text))
@@ -37,39 +50,51 @@ def _subtitle_file(cues: Sequence[Cue], escape_markup: bool) -> Any:
 
 def srt_text(cues: Sequence[Cue]) -> str:
     """SubRip: numbered cues, `,` before milliseconds (application/x-subrip)."""
-    return _subtitle_file(cues, escape_markup=False).to_string("srt")
+    return _subtitle_file(cues, markup=False).to_string("srt")
 
 
 def vtt_text(cues: Sequence[Cue]) -> str:
     """WebVTT: `WEBVTT` header, `.` before milliseconds, UTF-8 (text/vtt)."""
-    return _subtitle_file(cues, escape_markup=True).to_string("vtt")
+    return _subtitle_file(cues, markup=True).to_string("vtt")
 
 
 def _ends_sentence(text: str) -> bool:
     return text.rstrip("\"'”’)]} ").endswith((".", "?", "!", "…"))
 
 
-def paragraphs(transcript: Transcript) -> list[str]:
-    """The transcript's text in paragraphs: a new one after a long pause, or when one grows long."""
-    result: list[list[str]] = []
+def speaker_paragraphs(transcript: Transcript) -> list[tuple[str | None, list[Segment]]]:
+    """The transcript's segments in paragraphs, each with its speaker: a new one at a change of speaker, after a
+    long pause, or when one grows long."""
+    result: list[tuple[str | None, list[Segment]]] = []
     previous_end: float | None = None
     for segment in transcript.segments:
         text = segment.text.strip()
         if not text:
             continue
         current = result[-1] if result else None
-        length = sum(len(part) + 1 for part in current) if current else 0
+        length = sum(len(part.text) + 1 for part in current[1]) if current else 0
         starts_new = (
             current is None
+            or segment.speaker != current[0]
             or (previous_end is not None and segment.start - previous_end > PARAGRAPH_PAUSE)
-            or (length >= PARAGRAPH_CHARS and _ends_sentence(current[-1]))
+            or (length >= PARAGRAPH_CHARS and _ends_sentence(current[1][-1].text))
         )
         if starts_new:
-            result.append([text])
+            result.append((segment.speaker, [segment]))
         else:
-            result[-1].append(text)
+            result[-1][1].append(segment)
         previous_end = segment.end
-    return [" ".join(parts) for parts in result]
+    return result
+
+
+def paragraphs(transcript: Transcript) -> list[str]:
+    """The paragraphs as text; one whose speaker differs from the paragraph before starts with the name."""
+    texts, previous = [], None
+    for speaker, segments in speaker_paragraphs(transcript):
+        text = " ".join(segment.text.strip() for segment in segments)
+        texts.append(f"{speaker}: {text}" if speaker and speaker != previous else text)
+        previous = speaker
+    return texts
 
 
 def transcript_text(transcript: Transcript) -> str:
@@ -83,7 +108,8 @@ def podcasting20(cues: Sequence[Cue]) -> dict[str, Any]:
     return {
         "version": P20_VERSION,
         "segments": [
-            {"startTime": round(cue.start, 3), "endTime": round(cue.end, 3), "body": " ".join(w.text for w in cue.words)}
+            {**({"speaker": cue.speaker} if cue.speaker else {}),
+             "startTime": round(cue.start, 3), "endTime": round(cue.end, 3), "body": " ".join(w.text for w in cue.words)}
             for cue in cues
         ],
     }

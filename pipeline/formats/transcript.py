@@ -18,6 +18,7 @@ class Word:
     start: float
     end: float
     probability: float = 1.0
+    speaker: str | None = None  # who says it, when the episode's speakers are known
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Segment:
     start: float
     end: float
     words: tuple[Word, ...] = ()
+    speaker: str | None = None
 
 
 # A word piece that continues the one before it: ".org", "-related", "'s", "n't", closing punctuation.
@@ -46,18 +48,23 @@ def join_words(words: Iterable[Word]) -> str:
 
 
 def group_words(words: Sequence[Word]) -> list[Segment]:
-    """Words in time order → segments that end at a sentence end, a pause, or SEGMENT_MAX_SECONDS."""
+    """Words in time order → segments that end at a speaker change, a sentence end, a pause, or SEGMENT_MAX_SECONDS."""
     segments: list[Segment] = []
     current: list[Word] = []
+
+    def close() -> None:
+        segments.append(Segment(join_words(current), current[0].start, current[-1].end, tuple(current), current[0].speaker))
+
     for word in sorted(words, key=lambda w: (w.start, w.end)):
-        if current and (word.start - current[-1].end > SEGMENT_PAUSE_SECONDS
+        if current and (word.speaker != current[-1].speaker
+                        or word.start - current[-1].end > SEGMENT_PAUSE_SECONDS
                         or word.end - current[0].start > SEGMENT_MAX_SECONDS
                         or (ENDS_SENTENCE.search(current[-1].text) and not ATTACHED.match(word.text))):
-            segments.append(Segment(join_words(current), current[0].start, current[-1].end, tuple(current)))
+            close()
             current = []
         current.append(word)
     if current:
-        segments.append(Segment(join_words(current), current[0].start, current[-1].end, tuple(current)))
+        close()
     return segments
 
 
@@ -71,6 +78,7 @@ class Transcript:
     input_hash: str  # cache key: hash of the audio, engine, model and glossary
     glossary: tuple[str, ...] = ()
     gaps: tuple[tuple[float, float], ...] = ()  # speech that got no words: (start, end) seconds, for a person to hear
+    turns: tuple[tuple[float, float, str], ...] = ()  # who speaks when, as found (labels before names are given)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -81,9 +89,15 @@ class Transcript:
     def text(self) -> str:
         return " ".join(segment.text.strip() for segment in self.segments if segment.text.strip())
 
+    @property
+    def speakers(self) -> list[str]:
+        """The named speakers, in order of first appearance."""
+        return list(dict.fromkeys(word.speaker for word in self.words if word.speaker))
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["gaps"] = [{"start": start, "end": end} for start, end in self.gaps]
+        data["turns"] = [{"start": start, "end": end, "label": label} for start, end, label in self.turns]
         data["word_count"] = len(self.words)
         return data
 
@@ -92,7 +106,7 @@ class Transcript:
         segments = tuple(
             Segment(
                 text=s["text"], start=float(s["start"]), end=float(s["end"]),
-                words=tuple(Word(**w) for w in s.get("words", ())),
+                words=tuple(Word(**w) for w in s.get("words", ())), speaker=s.get("speaker"),
             )
             for s in data["segments"]
         )
@@ -101,6 +115,7 @@ class Transcript:
             duration=float(data["duration"]), input_hash=data["input_hash"],
             glossary=tuple(data.get("glossary", ())), extra=dict(data.get("extra", {})),
             gaps=tuple((float(gap["start"]), float(gap["end"])) for gap in data.get("gaps", ())),
+            turns=tuple((float(t["start"]), float(t["end"]), str(t["label"])) for t in data.get("turns", ())),
         )
 
     def save(self, path: Path) -> Path:

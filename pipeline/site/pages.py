@@ -75,6 +75,7 @@ class SegmentView:
     end: float
     label: str
     text: str
+    speaker: str | None = None  # shown at the start of the paragraph when the speaker changes
 
 
 @dataclass(frozen=True)
@@ -118,11 +119,14 @@ def episode_prefix_depth(href: str) -> int:
 
 
 def transcript_segments(transcript: Transcript) -> list[SegmentView]:
-    return [
-        SegmentView(start=round(s.start, 2), end=round(s.end, 2), label=clock(s.start), text=s.text.strip())
-        for s in transcript.segments
-        if s.text.strip()
-    ]
+    """Each segment with its time and, where the speaker changes, the speaker's name."""
+    views, previous = [], None
+    for s in transcript.segments:
+        if s.text.strip():
+            views.append(SegmentView(start=round(s.start, 2), end=round(s.end, 2), label=clock(s.start), text=s.text.strip(),
+                                     speaker=s.speaker if s.speaker != previous else None))
+            previous = s.speaker
+    return views
 
 
 def chapter_views(chapters_json: Path, duration: float) -> list[ChapterView]:

@@ -14,10 +14,12 @@ import logging
 import math
 import re
 import shutil
+import tempfile
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.atomic import atomic_path
+from pipeline.atomic import atomic_path, write_text
 from pipeline.config import AudioSettings
 from pipeline.context import Context
 from pipeline.errors import InputError, ToolError
@@ -140,13 +142,15 @@ def make_audio(ctx: Context) -> list[Path]:
     WAV of the sound at the MP3's rate; second pass: gain and limiter on that WAV, encoded to MP3 and measured
     again (and once more, the gain corrected, if the MP3 missed the target)."""
     paths = ctx.paths
-    source = ctx.episode.recording
-    info = probe(source)
     settings = ctx.show.audio
     # Loudness is measured on the output channel layout: a mono voice duplicated to stereo is 3 LU louder.
     layout = "stereo" if settings.channels == 2 else "mono"
     pcm = paths.build / "ingest-sound.wav"  # the sound at the MP3's rate, decoded once; removed at the end
+    mix = paths.build / "ingest-mix.wav"  # a multitrack recording's tracks, levelled and mixed; removed at the end
     try:
+        no_tracks: dict[str, object] = {"tracks": [], "turns": []}
+        source, tracks = mix_tracks(ctx, mix, layout) if ctx.episode.tracks else (ctx.episode.recording, no_tracks)
+        info = probe(source)
         with atomic_path(paths.asr_wav) as asr_tmp:
             with progress_bar(info.duration, "measure loudness") as bar:
                 stderr = run_ffmpeg(
@@ -189,9 +193,67 @@ def make_audio(ctx: Context) -> list[Path]:
                     aim += error
                     ceiling -= max(0.0, over + 0.2)
                 log.info("normalised to %.1f LUFS, %.1f dBTP (gain %+.1f dB)", result, peak, gain)
+                write_text(paths.tracks_json, json.dumps(tracks, indent=1, ensure_ascii=False) + "\n")
     finally:
         pcm.unlink(missing_ok=True)
-    return [paths.asr_wav, paths.normalised_mp3]
+        mix.unlink(missing_ok=True)
+    return [paths.asr_wav, paths.normalised_mp3, paths.tracks_json]
+
+
+TRACK_LEVEL_LUFS = -23.0  # every track is brought to this before mixing; the mix is then normalised as one recording
+
+
+def mix_tracks(ctx: Context, mix: Path, layout: str) -> tuple[Path, dict[str, object]]:
+    """Level every track to the same loudness and mix them (32-bit float WAV, no clipping); return the mix and
+    what tracks.json says (each track's level, who speaks when). Tracks may differ in length, rate and channels;
+    a track silent throughout is a warning."""
+    import numpy as np
+
+    from pipeline.speakers.tracks import track_turns
+
+    settings = ctx.show.audio
+    tracks = ctx.episode.tracks
+    longest = max(probe(path).duration for path, _speaker in tracks)  # InputError naming a file that is not audio
+    samples, loudness = [], []
+    with tempfile.TemporaryDirectory(prefix="tracks-", dir=ctx.paths.build) as scratch:
+        for index, (path, speaker) in enumerate(tracks):
+            wav = Path(scratch) / f"{index}.wav"
+            stderr = run_ffmpeg(["-i", path, "-filter_complex",
+                                 f"[0:a:0]asplit=2[a][b];[a]ebur128=framelog=quiet[m];"
+                                 f"[b]aresample={SAMPLE_RATE},aformat=sample_fmts=s16:channel_layouts=mono[asr]",
+                                 "-map", "[m]", "-f", "null", "-", "-map", "[asr]", "-c:a", "pcm_s16le", "-f", "wav", wav],
+                                what=f"decoding track {path.name} ({speaker})")
+            loudness.append(parse_ebur128(stderr)[0])
+            with wave.open(str(wav), "rb") as source:
+                samples.append(np.frombuffer(source.readframes(source.getnframes()), dtype="<i2") / np.float32(32768.0))
+    audible = [math.isfinite(level) and level > -70.0 for level in loudness]
+    for (path, speaker), heard in zip(tracks, audible, strict=True):
+        if not heard:
+            log.warning("%s: the track of %s is silent throughout; check the file, or remove it from recording.tracks",
+                        ctx.project.relative(path), speaker)
+    if not any(audible):
+        raise InputError(f"{ctx.project.relative(tracks[0][0])}: every track of the recording is silent",
+                         hint="check the files named in recording.tracks")
+    gains = [TRACK_LEVEL_LUFS - level if heard else 0.0 for level, heard in zip(loudness, audible, strict=True)]
+    kept = [i for i, heard in enumerate(audible) if heard]
+    inputs = [arg for i in kept for arg in ("-i", tracks[i][0])]
+    chains = "".join(f"[{n}:a:0]aresample={settings.sample_rate},aformat=sample_fmts=flt:channel_layouts={layout},"
+                     f"volume={gains[i]:.2f}dB[t{n}];" for n, i in enumerate(kept))
+    labels = "".join(f"[t{n}]" for n in range(len(kept)))
+    with progress_bar(longest, "mix tracks") as bar:
+        run_ffmpeg([*inputs, "-filter_complex", f"{chains}{labels}amix=inputs={len(kept)}:duration=longest:normalize=0[mix]",
+                    "-map", "[mix]", "-c:a", "pcm_f32le", "-f", "wav", mix], what="mixing the tracks",
+                   on_progress=lambda seconds: advance_to(bar, seconds))
+    turns = track_turns([samples[i] for i in kept], [gains[i] for i in kept], [tracks[i][1] for i in kept])
+    report = {
+        "tracks": [{"file": ctx.project.relative(path).as_posix(), "speaker": speaker, "loudness_lufs": round(level, 1),
+                    "gain_db": round(gain, 1), "silent": not heard}
+                   for (path, speaker), level, gain, heard in zip(tracks, loudness, gains, audible, strict=True)],
+        "turns": [{"start": start, "end": end, "speaker": speaker} for start, end, speaker in turns],
+    }
+    log.info("mixed %d tracks (%s), levelled to %s LUFS each", len(kept),
+             ", ".join(f"{tracks[i][1]} {gains[i]:+.1f} dB" for i in kept), TRACK_LEVEL_LUFS)
+    return mix, report
 
 
 def find_gain(pcm: Path, measurement: Measurement, layout: str, aim: float, gain: float, ceiling: float) -> float:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import write_text
+from pipeline.config import Person
 from pipeline.context import Context
 from pipeline.errors import InputError
 from pipeline.formats.chapters import ChapterMark, chapters_document
@@ -23,6 +24,7 @@ from pipeline.notes.links import LocatedLink, locate_links, spoken_domains
 from pipeline.notes.render import markdown_to_html, render_html, render_markdown
 from pipeline.notes.sentences import format_time, split_sentences, spoken_tokens, transcript_words
 from pipeline.notes.summary import summarize, summary_text
+from pipeline.speakers import episode_people
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,8 @@ def transcript_links(ctx: Context) -> list[tuple[str, str]]:
 
 
 def notes_values(title: str, summary: str, chapters: list[ChapterMark], links: list[LocatedLink],
-                 citations: list[Citation], transcripts: list[tuple[str, str]], credits: list[str]) -> dict[str, Any]:
+                 citations: list[Citation], transcripts: list[tuple[str, str]], credits: list[str],
+                 people: list[Person] | None = None) -> dict[str, Any]:
     """What the templates show, with times already written as 12:34."""
     def time(seconds: float | None) -> str | None:
         return None if seconds is None else format_time(seconds)
@@ -53,6 +56,7 @@ def notes_values(title: str, summary: str, chapters: list[ChapterMark], links: l
         "citations": [{"number": c.number, "formatted": c.formatted, "time": time(c.time), "links": c.links} for c in citations],
         "transcripts": transcripts,
         "credits": credits,
+        "people": [{"name": p.name, "role": p.role, "href": p.href, "img": p.img} for p in people or []],
     }
 
 
@@ -99,7 +103,9 @@ def run(ctx: Context) -> list[Path]:
         references = merge_references(references, load_bibtex(bibtex, f"episodes/{ctx.episode.id}/{BIBTEX_FILE}"))
     citations = cite(references, tokens, settings.citation_style)
 
-    values = notes_values(episode.title, summary, chapters, links, citations, transcript_links(ctx), list(settings.credits))
+    people = episode_people(episode.persons or ctx.show.persons, transcript.speakers) if transcript.speakers else []
+    values = notes_values(episode.title, summary, chapters, links, citations, transcript_links(ctx), list(settings.credits),
+                          people)
     markdown, html = render_notes(values, ctx.episode.id)
     document = chapters_document(chapters)
     return [

@@ -11,14 +11,15 @@ import argparse
 import hashlib
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.atomic import atomic_path, file_sha256, write_text
 from pipeline.context import Context
-from pipeline.errors import InputError
+from pipeline.errors import ConfigError, InputError
 from pipeline.formats.captions import build_cues
 from pipeline.formats.subtitles import podcasting20_text, srt_text, transcript_text, vtt_text
-from pipeline.formats.transcript import Transcript
+from pipeline.formats.transcript import Transcript, group_words
 from pipeline.notes.sentences import format_time
 from pipeline.progress import advance_to, progress_bar
 from pipeline.transcription import ENGINES, SAMPLE_RATE, DecodeSettings, load_audio, resolve_model, transcribe_audio
@@ -26,6 +27,8 @@ from pipeline.transcription import ENGINES, SAMPLE_RATE, DecodeSettings, load_au
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 2  # bump when a change here alters transcripts, so cached ones are redone
+DIARIZE_VERSION = 1  # the same for speaker turns
+VOICE_SAMPLE_SECONDS = 5.0  # a known voice's sample must be at least this long
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,14 +86,101 @@ def gap_warning(gaps: tuple[tuple[float, float], ...], audio: object, shown: int
             f"{times}{more}; listen to {audio} there (transcript.json lists them under `gaps`)")
 
 
+def voice_samples(ctx: Context) -> list[tuple[str, Path]]:
+    return [(voice.name, ctx.project.resolve(voice.sample)) for voice in ctx.show.voices]
+
+
+def diarization_hash(ctx: Context, audio_hash: str) -> str:
+    key = {"audio": audio_hash, "engine": ctx.show.diarization.engine, "speakers": ctx.episode.config.speakers,
+           "voices": [(name, file_hash(path)) for name, path in voice_samples(ctx)], "version": DIARIZE_VERSION}
+    return "sha256:" + hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def track_turns(ctx: Context) -> list[tuple[float, float, str]]:
+    """The turns ingest found in a multitrack recording's tracks (none for one mixed recording)."""
+    path = ctx.paths.tracks_json
+    if not path.is_file():
+        return []
+    try:
+        return [(float(t["start"]), float(t["end"]), str(t["speaker"]))
+                for t in json.loads(path.read_text(encoding="utf-8"))["turns"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{path}: not readable ({exc})", hint="run the ingest stage again") from exc
+
+
+def known_voices(ctx: Context, diarizer: object) -> list[tuple[str, object]]:
+    """The show's known voices, embedded; ConfigError naming the sample that is too short or holds two voices."""
+    voices = []
+    for index, (name, path) in enumerate(voice_samples(ctx)):
+        where = f"config/show.yaml: voices[{index}].sample: {ctx.project.relative(path)}"
+        try:
+            sample = load_audio(path)
+        except InputError as exc:
+            raise ConfigError([f"{where}: not readable audio ({exc.message})"]) from exc
+        seconds = sample.shape[0] / SAMPLE_RATE
+        if seconds < VOICE_SAMPLE_SECONDS:
+            raise ConfigError([f"{where}: {seconds:.1f} s is too short for a voice sample; "
+                               f"give {VOICE_SAMPLE_SECONDS:.0f} s or more of {name} alone (10–30 s is best)"])
+        count = diarizer.voice_count(sample)  # type: ignore[attr-defined]
+        if count != 1:
+            raise ConfigError([f"{where}: holds {count} voices; a sample must be {name} alone (cut the others out)"])
+        voices.append((name, diarizer.voice(sample)))  # type: ignore[attr-defined]
+    return voices
+
+
+def find_turns(ctx: Context, audio_hash: str, previous: Transcript | None) -> tuple[list[tuple[float, float, str]],
+                                                                                    dict[str, str], str | None]:
+    """Who speaks when: (turns, label → known name, the diarisation's cache key). From the tracks when there are
+    tracks; else by diarisation (cached like the transcript), unless it is off or the episode has one speaker."""
+    from pipeline.speakers import count_from_config, load_diarizer, match_voices
+
+    tracks = track_turns(ctx)
+    if tracks:
+        return tracks, {speaker: speaker for _start, _end, speaker in tracks}, None
+    count = count_from_config(ctx.episode.config.speakers)
+    if not ctx.show.diarization.enabled or count.most == 1:
+        return [], {}, None
+    wanted = diarization_hash(ctx, audio_hash)
+    if previous is not None and previous.extra.get("diarization_hash") == wanted:
+        return list(previous.turns), dict(previous.extra.get("known_voices", {})), wanted
+    diarizer = load_diarizer(ctx.show.diarization.engine)
+    voices = known_voices(ctx, diarizer)
+    audio = load_audio(ctx.paths.asr_wav)
+    duration = audio.shape[0] / SAMPLE_RATE
+    with progress_bar(round(duration), f"speakers {ctx.episode.id}", unit="s") as bar:
+        diarization = diarizer.diarize(audio, count, lambda seconds: advance_to(bar, seconds))
+    known = match_voices(diarization, voices)
+    log.info("%s: %d voice%s found%s", ctx.episode.id, len(diarization.voices), "s" if len(diarization.voices) != 1 else "",
+             f" ({', '.join(sorted(known.values()))} by their samples)" if known else "")
+    return diarization.turns, known, wanted
+
+
+def with_speakers(ctx: Context, transcript: Transcript, turns: list[tuple[float, float, str]], known: dict[str, str],
+                  diarization_key: str | None) -> Transcript:
+    """The transcript's words labelled with speakers' names and regrouped into segments that break at each change."""
+    from pipeline.speakers import label_words, speaker_names
+
+    given = ctx.episode.config.speakers if isinstance(ctx.episode.config.speakers, list) else []
+    names = speaker_names(turns, known, given, ctx.episode.config.speaker_names)
+    words = label_words(transcript.words, turns, names) if turns else [replace(w, speaker=None) for w in transcript.words]
+    extra = {**transcript.extra, "known_voices": known, "speaker_labels": names}
+    if diarization_key:
+        extra["diarization_hash"] = diarization_key
+    else:
+        extra.pop("diarization_hash", None)
+    return replace(transcript, segments=tuple(group_words(words)), turns=tuple(turns), extra=extra)
+
+
 def run(ctx: Context) -> list[Path]:
     paths = ctx.paths
     engine = str(ctx.option("engine") or ctx.show.transcription.engine)
     model = resolve_model(ctx.show.transcription.model, engine, ctx.project.root)
     settings = decode_settings(ctx)
-    wanted_hash = input_hash(file_hash(paths.asr_wav), engine, model.identity(), settings.cache_fields())
+    audio_hash = file_hash(paths.asr_wav)
+    wanted_hash = input_hash(audio_hash, engine, model.identity(), settings.cache_fields())
 
     transcript = None if ctx.option("force") else _cached(paths.transcript_json, wanted_hash)
+    previous = transcript
     if transcript is not None:
         log.info("transcript of %s is up to date (%s, %s); writing the captions again", ctx.episode.id, engine, model.name)
     else:
@@ -111,6 +201,8 @@ def run(ctx: Context) -> list[Path]:
         if not transcript.words:
             log.warning("%s: no speech found in %s; the transcript and captions are empty",
                         ctx.episode.id, ctx.project.relative(paths.asr_wav))
+    turns, known, diarization_key = find_turns(ctx, audio_hash, previous)
+    transcript = with_speakers(ctx, transcript, turns, known, diarization_key)
 
     cues = build_cues(transcript.words, ctx.show.captions)
     outputs = {

