@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = {"transcribe": "benchmarks.transcribe", "ingest": "benchmarks.ingest", "render": "benchmarks.render",
-              "publish": "benchmarks.publish"}
+BENCHMARKS = {"transcribe": "benchmarks.transcribe", "ingest": "benchmarks.ingest", "speakers": "benchmarks.speakers",
+              "render": "benchmarks.render", "publish": "benchmarks.publish"}
 
 
 def flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:

@@ -3,8 +3,10 @@
 Diarisation, on the real dev clips with a reference (AMI dev00/dev01, AN4 two speakers, and the stereo
 clip whose channels give the reference) and on a 3-minute, 3-voice conversation made here with
 espeak-ng voices of different pitch. Side by side:
-- project: `ResemblyzerDiarizer` as the transcribe stage runs it (number of voices estimated);
-- naive: 1.5 s windows end to end over the whole file, embedded with the same encoder, average-linkage
+- project: the `campplus` diarizer as the transcribe stage runs it, with the number of voices estimated
+  (`der`) and given as an episode.yaml `speakers: N` gives it (`der_given_count`);
+- the same pipeline with the `resemblyzer` encoder (`resemblyzer_der`), to compare the two shipped encoders;
+- naive: 1.5 s windows end to end over the whole file, embedded with resemblyzer, average-linkage
   clustering into the true number of voices (given to it);
 - one speaker: the whole file one voice.
 DER (pyannote.metrics: missed speech + false alarm + confusion; `collar=0.5`, i.e. 0.25 s either side of
@@ -132,11 +134,11 @@ def naive_turns(audio: np.ndarray, speakers: int) -> list[tuple[float, float, st
     """1.5 s windows end to end, embedded, average linkage into `speakers` clusters."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    from pipeline.speakers.diarize import ResemblyzerDiarizer
+    from pipeline.speakers.diarize import Resemblyzer, WindowDiarizer
 
     duration = audio.shape[0] / RATE
     windows = [(start, min(duration, start + 1.5)) for start in np.arange(0.0, duration, 1.5)]
-    embeddings, where = ResemblyzerDiarizer().windows(audio, windows)
+    embeddings, where = WindowDiarizer(Resemblyzer()).windows(audio, windows)
     if embeddings.shape[0] < 2 or speakers < 2:
         return [(0.0, duration, "A")]
     labels = fcluster(linkage(embeddings, method="average", metric="cosine"), t=speakers, criterion="maxclust")
@@ -151,10 +153,11 @@ def diarisation_cases() -> dict[str, tuple[np.ndarray, list[tuple[float, float, 
 
 
 def run_diarisation() -> dict[str, Any]:
-    from pipeline.speakers.diarize import ResemblyzerDiarizer, SpeakerCount
+    from pipeline.speakers.diarize import SpeakerCount, load_diarizer
 
-    diarizer = ResemblyzerDiarizer()
-    diarizer.diarize(_load(DATA / "jfk.flac"), SpeakerCount(), lambda _s: None)  # warm up
+    diarizer, other = load_diarizer("campplus"), load_diarizer("resemblyzer")
+    for warm in (diarizer, other):
+        warm.diarize(_load(DATA / "jfk.flac"), SpeakerCount(), lambda _s: None)
     figures: dict[str, Any] = {}
     for name, (audio, reference) in diarisation_cases().items():
         duration = audio.shape[0] / RATE
@@ -162,12 +165,19 @@ def run_diarisation() -> dict[str, Any]:
         started = time.perf_counter()
         found = diarizer.diarize(audio, SpeakerCount(), lambda _s: None)
         wall = time.perf_counter() - started
+        given = diarizer.diarize(audio, SpeakerCount(true_count, true_count), lambda _s: None)
+        started = time.perf_counter()
+        resemblyzer = other.diarize(audio, SpeakerCount(), lambda _s: None)
+        resemblyzer_wall = time.perf_counter() - started
         started = time.perf_counter()
         naive = naive_turns(audio, true_count)
         naive_wall = time.perf_counter() - started
         figures[name] = {
             "seconds": round(duration, 1), "speakers": true_count, "found_speakers": len(found.voices),
             "der": der(reference, found.turns, duration), "rtf": round(wall / duration, 4),
+            "der_given_count": der(reference, given.turns, duration),
+            "resemblyzer_der": der(reference, resemblyzer.turns, duration),
+            "resemblyzer_rtf": round(resemblyzer_wall / duration, 4),
             "naive_der": der(reference, naive, duration), "naive_rtf": round(naive_wall / duration, 4),
             "one_speaker_der": der(reference, [(0.0, duration, "one")], duration),
         }
@@ -236,6 +246,8 @@ def run(root: Path) -> dict[str, Any]:
     multitrack = run_multitrack()
     return {
         "der_real_mean": round(float(np.mean([case["der"] for case in real])), 4),
+        "der_given_count_real_mean": round(float(np.mean([case["der_given_count"] for case in real])), 4),
+        "resemblyzer_der_real_mean": round(float(np.mean([case["resemblyzer_der"] for case in real])), 4),
         "naive_der_real_mean": round(float(np.mean([case["naive_der"] for case in real])), 4),
         "one_speaker_der_real_mean": round(float(np.mean([case["one_speaker_der"] for case in real])), 4),
         "rtf_max": max(case["rtf"] for case in diarisation.values()),

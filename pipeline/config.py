@@ -21,7 +21,10 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Strict,
+    Tag,
     ValidationError,
     field_validator,
 )
@@ -270,6 +273,16 @@ class Multitrack(StrictModel):
         return tracks
 
 
+def _recording_kind(value: Any) -> str:
+    return "recording-tracks" if isinstance(value, dict | Multitrack) else "recording-file"
+
+
+def _speakers_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "speakers-names"
+    return "speakers-range" if isinstance(value, str) else "speakers-count"
+
+
 def check_speakers(value: int | str | list[str] | None) -> int | str | list[str] | None:
     """`speakers`: a count (2), a range ("2-4") or the names in order of first appearance."""
     if isinstance(value, bool):
@@ -287,12 +300,20 @@ def check_speakers(value: int | str | list[str] | None) -> int | str | list[str]
     return value
 
 
+SpeakerSpec = Annotated[
+    Annotated[Annotated[int, Strict()], Tag("speakers-count")] | Annotated[str, Tag("speakers-range")]
+    | Annotated[list[Annotated[str, Strict()]], Tag("speakers-names")],
+    Discriminator(_speakers_kind),
+]
+
+
 class EpisodeConfig(StrictModel):
     number: int = Field(ge=0)
     title: str = Field(min_length=1)
     date: AwareDatetime
-    recording: Annotated[str, Field(min_length=1)] | Multitrack
-    speakers: Annotated[int | list[str] | str | None, AfterValidator(check_speakers)] = None
+    recording: Annotated[Annotated[str, Tag("recording-file"), Field(min_length=1)]
+                         | Annotated[Multitrack, Tag("recording-tracks")], Discriminator(_recording_kind)]
+    speakers: Annotated[SpeakerSpec | None, AfterValidator(check_speakers)] = None
     speaker_names: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
     description: str = Field(min_length=1)
     summary: str | None = None
@@ -384,7 +405,8 @@ def _location(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("function-after", "function-before") or str(part).startswith(("function-", "lax-")):
+        elif part in ("function-after", "function-before") or str(part).startswith(
+                ("function-", "lax-", "recording-", "speakers-")):
             continue
         else:
             out += f".{part}" if out else str(part)
@@ -397,6 +419,8 @@ def _expected(error: dict[str, Any]) -> str:
         return "is required"
     if kind == "timezone_aware":
         return "needs a time zone, e.g. 2026-11-23T09:00:00-08:00"
+    if kind == "string_type":
+        return "must be text (a name or a file name; quote it in YAML)"
     if kind in ("datetime_parsing", "datetime_from_date_parsing", "datetime_type"):
         return "must be a date and time with zone, e.g. 2026-11-23T09:00:00-08:00"
     if kind == "string_pattern_mismatch":

@@ -54,8 +54,8 @@ def main() -> None:
             signal *= 10 ** (gain_db / 20)
             raw = Path(scratch) / f"{name}.f32"
             raw.write_bytes(signal.astype("<f4").tobytes())
-            subprocess.run([get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "f32le", "-ar", str(RATE), "-ac", "1", "-i", str(raw),
-                            "-c:a", "libmp3lame", "-b:a", "32k", str(folder / file)], check=True)
+            subprocess.run([get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "f32le", "-ar", str(RATE), "-ac", "1",
+                            "-i", str(raw), "-c:a", "libmp3lame", "-b:a", "32k", str(folder / file)], check=True)
 
 
 if __name__ == "__main__":

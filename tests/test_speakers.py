@@ -1,0 +1,170 @@
+"""Speakers with real parts: multitrack ingest (ffmpeg), offline diarisation (CAM++), known voices, the stage.
+
+Bounds, not exact labels: diarisation error rates below a bound on the real dev clips (copied from
+shared/audio/dev), words labelled from tracks checked against where each voice was placed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.speakers import der, read_rttm
+from pipeline.config import Project
+from pipeline.errors import ConfigError, InputError
+from pipeline.formats.transcript import Transcript
+from pipeline.speakers.diarize import SpeakerCount, load_diarizer
+from pipeline.transcription import load_audio
+from tests.conftest import DATA, copy_project, edit_episode, make_context, run_stage
+
+RATE = 16_000
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = RATE) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+def rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(samples[np.abs(samples) > 1e-3], dtype=np.float64))))
+
+
+def two_tracks(folder: Path) -> tuple[Path, Path, float]:
+    """Host (Lucier, 20 s) then a quiet guest (JFK, 12 dB below the host), each with the other's bleed; the tracks
+    differ in length."""
+    host_voice = load_audio(DATA / "lucier.mp3")[: 20 * RATE]
+    guest_voice = load_audio(DATA / "jfk.flac")
+    guest_voice = guest_voice * (rms(host_voice) / rms(guest_voice) * 10 ** (-12 / 20))
+    switch = 21.0
+    total = int(switch * RATE) + guest_voice.shape[0]
+    host, guest = np.zeros(total, np.float32), np.zeros(total, np.float32)
+    host[: host_voice.shape[0]] = host_voice
+    guest[int(switch * RATE):] = guest_voice
+    bleed = 10 ** (-22 / 20)
+    host_track = host + bleed * guest
+    guest_track = (guest + bleed * host)[: total - RATE]  # the guest's recorder stopped a second early
+    return write_wav(folder / "host.wav", host_track), write_wav(folder / "guest.wav", guest_track), switch
+
+
+def multitrack_project(root: Path) -> tuple[Project, float]:
+    project = copy_project(root / "show")
+    folder = project.episodes_dir / "463"
+    _host, _guest, switch = two_tracks(folder)
+    edit_episode(project, recording={"tracks": [{"file": "host.wav", "speaker": "Host"},
+                                                {"file": "guest.wav", "speaker": "Guest"}]})
+    return project, switch
+
+
+def test_tracks_are_levelled_mixed_and_tell_who_speaks(tmp_path: Path) -> None:
+    project, switch = multitrack_project(tmp_path)
+    run_stage(project, "ingest", step="audio")
+    paths = make_context(project, "463").paths
+    report = json.loads(paths.tracks_json.read_text(encoding="utf-8"))
+    host, guest = report["tracks"]
+    assert guest["gain_db"] - host["gain_db"] >= 8  # the quiet guest is brought up to the host's level
+    turns = report["turns"]
+    assert {t["speaker"] for t in turns} == {"Host", "Guest"}
+    for turn in turns:  # bleed never counts: each turn is on the right side of the switch
+        middle = (turn["start"] + turn["end"]) / 2
+        assert turn["speaker"] == ("Host" if middle < switch else "Guest")
+    assert load_audio(paths.asr_wav).shape[0] / RATE == pytest.approx(switch + 11.0, abs=0.3)  # the longest track
+
+
+def test_a_silent_track_is_a_warning_and_a_bad_one_an_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    project, _switch = multitrack_project(tmp_path)
+    folder = project.episodes_dir / "463"
+    write_wav(folder / "muted.wav", np.zeros(5 * RATE, np.float32))
+    tracks = [{"file": "host.wav", "speaker": "Host"}, {"file": "muted.wav", "speaker": "Muted"}]
+    edit_episode(project, recording={"tracks": tracks})
+    caplog.set_level(logging.WARNING, logger="pipeline")
+    run_stage(project, "ingest", step="audio")
+    assert "episodes/463/muted.wav: the track of Muted is silent throughout" in caplog.text
+
+    (folder / "notes.wav").write_bytes(b"these are not sounds" * 100)
+    edit_episode(project, recording={"tracks": [*tracks, {"file": "notes.wav", "speaker": "Notes"}]})
+    for built in make_context(project, "463").paths.build.glob("*.*"):
+        built.unlink()
+    with pytest.raises(InputError, match=r"notes\.wav"):
+        run_stage(project, "ingest", step="audio")
+    assert not (project.build_dir / "463" / "asr.wav").exists()
+    assert not (project.build_dir / "463" / "tracks.json").exists()
+
+
+@pytest.mark.slow
+def test_stage_labels_words_from_tracks_and_renames_without_transcribing(tmp_path: Path,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    project, switch = multitrack_project(tmp_path)
+    run_stage(project, "ingest", step="audio")
+    run_stage(project, "transcribe")
+    paths = make_context(project, "463").paths
+    transcript = Transcript.load(paths.transcript_json)
+    words = transcript.words
+    assert words and all(w.speaker == ("Host" if (w.start + w.end) / 2 < switch else "Guest") for w in words)
+    assert all(len({w.speaker for w in s.words}) == 1 and s.speaker == s.words[0].speaker for s in transcript.segments)
+    assert "<v Host>" in paths.captions_vtt.read_text() and "<v Guest>" in paths.captions_vtt.read_text()
+    p20 = json.loads(paths.transcript_p20_json.read_text())
+    assert {s["speaker"] for s in p20["segments"]} == {"Host", "Guest"}
+    assert paths.transcript_txt.read_text().startswith("Host: ")
+
+    edit_episode(project, speaker_names={"Guest": "Sam Lee"})
+    caplog.set_level(logging.INFO, logger="pipeline")
+    run_stage(project, "transcribe")
+    assert "up to date" in caplog.text  # no second inference
+    assert "<v Sam Lee>" in paths.captions_vtt.read_text() and "<v Guest>" not in paths.captions_vtt.read_text()
+    assert "Sam Lee" in Transcript.load(paths.transcript_json).speakers
+
+
+# ---------------------------------------------------------------- diarisation of one mixed recording
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("clip", "bound"), [("ami_dev00", 0.3), ("ami_dev01", 0.3), ("an4_2spk", 0.15)])
+def test_diarisation_of_real_two_person_clips_is_within_a_bound(clip: str, bound: float) -> None:
+    audio = load_audio(DATA / f"{clip}.flac")
+    found = load_diarizer("campplus").diarize(audio, SpeakerCount(2, 2), lambda _s: None)
+    assert der(read_rttm(DATA / f"{clip}.rttm"), found.turns, audio.shape[0] / RATE) <= bound
+    for (_a, end, _label), (start, _b, _next) in zip(found.turns, found.turns[1:], strict=False):
+        assert start >= end - 1e-6  # one voice at a time
+    assert all(end - start >= 0.3 for start, end, _label in found.turns)  # no flickers
+
+
+@pytest.mark.slow
+def test_one_voice_is_one_speaker_and_two_are_found() -> None:
+    diarizer = load_diarizer("campplus")
+    for clip in ("jfk.flac", "lucier.mp3"):
+        assert len(diarizer.diarize(load_audio(DATA / clip), SpeakerCount(), lambda _s: None).voices) == 1
+    assert len(diarizer.diarize(load_audio(DATA / "an4_2spk.flac"), SpeakerCount(), lambda _s: None).voices) == 2
+
+
+@pytest.mark.slow
+def test_a_known_voice_is_named_and_bad_samples_are_refused(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "show")
+    samples = project.config_dir / "voices"
+    lucier = load_audio(DATA / "lucier.mp3")
+    write_wav(samples / "alvin.wav", lucier[60 * RATE:80 * RATE])
+    show = project.show_file.read_text(encoding="utf-8")
+    alvin = "\n  - {name: Alvin, sample: config/voices/alvin.wav}"
+    project.show_file.write_text(show.replace("sample: config/voices/dana.mp3}", "sample: config/voices/dana.mp3}" + alvin))
+    episode = project.episodes_dir / "463"
+    write_wav(episode / "talk.wav", np.concatenate([lucier[: 20 * RATE], load_audio(DATA / "jfk.flac")]))
+    edit_episode(project, recording="talk.wav")
+    run_stage(project, "ingest", step="audio")
+    run_stage(project, "transcribe")
+    transcript = Transcript.load(project.build_dir / "463" / "transcript.json")
+    assert transcript.speakers[0] == "Alvin" and len(transcript.speakers) == 2
+
+    write_wav(samples / "alvin.wav", lucier[: 3 * RATE])
+    with pytest.raises(ConfigError, match=r"voices\[1\]\.sample.*too short"):
+        run_stage(project, "transcribe", force=True)
+    write_wav(samples / "alvin.wav", load_audio(DATA / "an4_2spk.flac"))
+    with pytest.raises(ConfigError, match=r"voices\[1\]\.sample.*holds 2 voices"):
+        run_stage(project, "transcribe", force=True)
