@@ -136,6 +136,22 @@ def test_long_lines_reflow_to_fit_a_portrait_frame() -> None:
     assert area.y <= painter.band.y and painter.band.bottom <= area.bottom
 
 
+def test_the_speaker_is_named_above_the_caption() -> None:
+    from dataclasses import replace
+
+    from pipeline.video.captions import CueDrawing
+
+    plain = make_cue(0.0, 3.0, "thanks for having me")
+    cue = replace(plain, lines=tuple(tuple(replace(w, speaker="Sam Lee") for w in line) for line in plain.lines))
+    painter = CaptionPainter(STYLE, 1280, 720, [cue])
+    layout = painter.layout(cue)
+    assert layout.speaker is not None and layout.speaker.text == "Sam Lee"
+    assert 0 < layout.speaker.baseline < min(word.baseline for word in layout.words)
+    assert CueDrawing(painter, cue).boxes[-1][1] >= 0  # drawn inside the band
+    assert painter.band.height > CaptionPainter(STYLE, 1280, 720, [plain]).band.height  # a row for the name
+    assert CaptionPainter(STYLE, 1280, 720, [plain]).layout(plain).speaker is None
+
+
 def test_a_word_wider_than_the_frame_is_drawn_smaller_to_fit() -> None:
     cue = make_cue(0.0, 2.0, "see https://clinicaltrials.gov/search?cond=restless-legs")
     painter = CaptionPainter(STYLE, 360, 640, [cue])

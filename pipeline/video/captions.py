@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 MAX_BAND_LINES = 4  # the band holds this many lines; a cue that needs more is drawn smaller
 MIN_SCALE = 0.5  # never shrink text below half the configured size
+NAME_SCALE = 0.6  # the speaker's name above the caption, this much of the caption's size
 HIGHLIGHT_HOLD = 0.25  # keep a word highlighted across a pause shorter than this, so it doesn't flicker
 
 State = tuple[int, int] | None  # (cue index, highlighted word index or -1), or None: no caption on screen
@@ -42,6 +43,7 @@ class PlacedWord:
 class CueLayout:
     words: tuple[PlacedWord, ...]
     font_size: int
+    speaker: PlacedWord | None = None  # the speaker's name, smaller, above the lines (index -1)
 
 
 @functools.cache
@@ -85,9 +87,13 @@ class CaptionPainter:
             lines_needed = max(lines_needed, len(lines))
             widest = max([widest, *(font.getlength(" ".join(cue.words[i].text for i in line)) for line in lines)])
         self.band_lines = min(lines_needed, MAX_BAND_LINES)
+        self.name_size = max(8, round(self.font_size * NAME_SCALE))
+        names = {cue.speaker for cue in cues if cue.speaker}
+        self.name_height = self.line_height(self.name_size) if names else 0  # a row for who is speaking
+        widest = max([widest, *(self.font(self.name_size).getlength(name) for name in names)])
         band_width = min(self.area.width, int(widest) + 2 * self.outline + 8)
         band_width += band_width % 2
-        band_height = self.band_lines * self.line_height(self.font_size) + 2 * self.outline + 8
+        band_height = self.band_lines * self.line_height(self.font_size) + self.name_height + 2 * self.outline + 8
         band_height += -band_height % 4
         self.band = self._place_band(band_width, band_height)
 
@@ -139,8 +145,9 @@ class CaptionPainter:
         line_height = self.line_height(size)
         ascent, _ = font.getmetrics()
         block = len(lines) * line_height
-        inner = self.band.height - 2 * self.outline - 8
+        inner = self.band.height - 2 * self.outline - 8 - self.name_height
         top = {"top": 0, "middle": (inner - block) // 2}.get(self.style.position, inner - block) + self.outline + 4
+        top += self.name_height
         texts = [word.text for word in cue.words]
         placed: list[PlacedWord] = []
         for row, line in enumerate(lines):
@@ -151,7 +158,12 @@ class CaptionPainter:
                 prefix = " ".join(texts[i] for i in line[:position])
                 x = left + (font.getlength(prefix + " ") if prefix else 0.0)
                 placed.append(PlacedWord(index, texts[index], round(x), baseline))
-        return CueLayout(tuple(placed), size)
+        speaker = None
+        if cue.speaker and self.name_height:
+            name_font = self.font(self.name_size)
+            name_left = (self.band.width - name_font.getlength(cue.speaker)) / 2
+            speaker = PlacedWord(-1, cue.speaker, round(name_left), top - round(self.name_height * 0.25))
+        return CueLayout(tuple(placed), size, speaker)
 
 
 class CueDrawing:
@@ -179,6 +191,16 @@ class CueDrawing:
                 max(0, left // 2 * 2), max(0, top // 2 * 2),
                 min(band.width, right + right % 2), min(band.height, bottom + bottom % 2),
             )
+        name = self.layout.speaker
+        if name is not None:
+            name_font = painter.font(painter.name_size)
+            position = (name.x, name.baseline)
+            stroke_draw.text(position, name.text, font=name_font, fill=255, anchor="ls", stroke_width=painter.outline)
+            fill_draw.text(position, name.text, font=name_font, fill=255, anchor="ls")
+            left, top, right, bottom = stroke_draw.textbbox(position, name.text, font=name_font, anchor="ls",
+                                                            stroke_width=painter.outline)
+            self.boxes[-1] = (max(0, left // 2 * 2), max(0, top // 2 * 2),
+                              min(band.width, right + right % 2), min(band.height, bottom + bottom % 2))
         self.alpha = np.maximum(np.asarray(stroke_image), np.asarray(fill_image))
         self.coverage = np.asarray(fill_image).astype(np.float32)[..., None] / 255.0
         self.outline_rgb = np.array(style.outline_color, dtype=np.float32)
@@ -197,7 +219,7 @@ class CueDrawing:
         return self.outline_rgb + (fill_rgb - self.outline_rgb) * self.coverage[region]
 
     def frame(self, highlighted: int) -> PlanarFrame:
-        if highlighted < 0 or highlighted not in self.boxes:
+        if highlighted < 0 or highlighted not in self.boxes:  # -1: nothing highlighted (the name's box is -1 too)
             return self.plain
         cached = self._highlighted.get(highlighted)
         if cached is None:
