@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.config import CaptionSettings, Person
 from pipeline.formats.captions import build_cues
 from pipeline.formats.subtitles import paragraphs, podcasting20, srt_text, vtt_text
@@ -90,3 +92,13 @@ def test_people_are_the_listed_then_the_named_guests() -> None:
     host = Person(name="Dana Reyes", role="host", href="https://example.com/dana")
     people = episode_people([host], ["Dana Reyes", "Sam Lee", "Speaker 3"])
     assert [(p.name, p.role) for p in people] == [("Dana Reyes", "host"), ("Sam Lee", "guest")]
+
+
+def test_pyannote_without_a_token_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.errors import ConfigError
+    from pipeline.speakers import load_diarizer
+
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.delenv("PYANNOTE_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="HF_TOKEN"):
+        load_diarizer("pyannote")

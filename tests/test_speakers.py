@@ -20,6 +20,7 @@ from pipeline.errors import ConfigError, InputError
 from pipeline.formats.transcript import Transcript
 from pipeline.speakers.diarize import SpeakerCount, load_diarizer
 from pipeline.transcription import load_audio
+from tests import media
 from tests.conftest import DATA, copy_project, edit_episode, make_context, run_stage
 
 RATE = 16_000
@@ -58,9 +59,11 @@ def two_tracks(folder: Path) -> tuple[Path, Path, float]:
 def multitrack_project(root: Path) -> tuple[Project, float]:
     project = copy_project(root / "show")
     folder = project.episodes_dir / "463"
-    _host, _guest, switch = two_tracks(folder)
+    _host, guest, switch = two_tracks(folder)
+    # the guest's tool recorded stereo MP3 at 44.1 kHz: tracks need not share a format, rate or layout
+    media.ffmpeg("-i", guest, "-ar", "44100", "-ac", "2", "-c:a", "libmp3lame", "-b:a", "96k", folder / "guest.mp3")
     edit_episode(project, recording={"tracks": [{"file": "host.wav", "speaker": "Host"},
-                                                {"file": "guest.wav", "speaker": "Guest"}]})
+                                                {"file": "guest.mp3", "speaker": "Guest"}]})
     return project, switch
 
 

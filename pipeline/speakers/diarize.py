@@ -376,12 +376,12 @@ class PyannoteDiarizer:
         token = os.environ.get("HF_TOKEN") or os.environ.get("PYANNOTE_TOKEN")
         if not token:
             raise ConfigError(["config/show.yaml: diarization.engine: pyannote needs a Hugging Face token in HF_TOKEN "
-                               "(accept the model's terms on huggingface.co first), or use engine: resemblyzer"])
+                               "(accept the model's terms on huggingface.co first), or use engine: campplus"])
         try:
             from pyannote.audio import Pipeline
         except ImportError as exc:
             raise ToolError("diarization.engine is pyannote but pyannote.audio is not installed",
-                            hint="pip install pyannote.audio into .venv, or set diarization.engine: resemblyzer") from exc
+                            hint="pip install 'pyannote.audio>=3.1,<4' into .venv, or set diarization.engine: campplus") from exc
         self.pipeline = Pipeline.from_pretrained(self.PIPELINE, use_auth_token=token)
 
     def diarize(self, audio: np.ndarray, count: SpeakerCount, on_progress: Progress) -> Diarization:
