@@ -2,7 +2,8 @@
 
 Diarisation, on the real dev clips with a reference (AMI dev00/dev01, AN4 two speakers, and the stereo
 clip whose channels give the reference) and on a 3-minute, 3-voice conversation made here with
-espeak-ng voices of different pitch. Side by side:
+espeak-ng voices of different pitch, and on a 30-minute file of four real voices assembled from the clips
+(Lucier, JFK and the two AMI voices, in rounds). Side by side:
 - project: the `campplus` diarizer as the transcribe stage runs it, with the number of voices estimated
   (`der`) and given as an episode.yaml `speakers: N` gives it (`der_given_count`);
 - the same pipeline with the `resemblyzer` encoder (`resemblyzer_der`), to compare the two shipped encoders;
@@ -145,10 +146,35 @@ def naive_turns(audio: np.ndarray, speakers: int) -> list[tuple[float, float, st
     return [(float(a), float(b), f"S{label}") for (a, b), label in zip(where, labels, strict=True)]
 
 
+def longform_conversation(minutes: float = 30.0, seed: int = 7) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
+    """About `minutes` of real speech by four voices: rounds of a Lucier excerpt, AMI dev00, JFK and AMI dev01 (the
+    same two meeting voices in both), with pauses of 0.3–2 s; the reference from the RTTMs and, for the one-voice
+    clips, their speech (Silero). Long enough that more windows than MAX_CLUSTERED are clustered."""
+    from pipeline.speakers.diarize import speech_spans
+
+    rng = random.Random(seed)
+    lucier, jfk = _load(DATA / "lucier.mp3"), _load(DATA / "jfk.flac")
+    meetings = {name: (_load(DATA / f"{name}.flac"), read_rttm(DATA / f"{name}.rttm")) for name in ("ami_dev00", "ami_dev01")}
+    pieces, reference, position = [], [], 0.0
+    while position < minutes * 60:
+        start = rng.randint(0, lucier.shape[0] // RATE - 40)
+        excerpt = lucier[start * RATE:(start + rng.randint(20, 40)) * RATE]
+        parts: list[tuple[np.ndarray, list[tuple[float, float, str]]]] = [
+            (excerpt, [(a, b, "Lucier") for a, b in speech_spans(excerpt)]), meetings["ami_dev00"],
+            (jfk, [(a, b, "JFK") for a, b in speech_spans(jfk)]), meetings["ami_dev01"]]
+        for samples, turns in parts:
+            reference += [(position + a, position + b, label) for a, b, label in turns]
+            pause = np.zeros(int(rng.uniform(0.3, 2.0) * RATE), dtype=np.float32)
+            pieces += [samples, pause]
+            position += (samples.shape[0] + pause.shape[0]) / RATE
+    return np.concatenate(pieces), reference
+
+
 def diarisation_cases() -> dict[str, tuple[np.ndarray, list[tuple[float, float, str]]]]:
     cases = {name: (_load(DATA / f"{name}.flac"), read_rttm(DATA / f"{name}.rttm")) for name in DEV_CLIPS}
     cases["stereo_diarization"] = stereo_case()
     cases["synthetic_3_voices"] = synthetic_conversation()
+    cases["longform_4_voices"] = longform_conversation()
     return cases
 
 

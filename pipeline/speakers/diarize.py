@@ -47,7 +47,7 @@ MIN_SILHOUETTE = 0.275  # a split separated less well is one voice (measured: on
 AFFINITY_KEEP = 0.3  # share of nearest windows each window keeps in the spectral graph
 SMALLEST_VOICE_SECONDS = 4.0
 LEVEL_DBFS = -30.0  # each stretch of speech is brought to this level before embedding: a quiet guest is still a voice
-BATCH = 64
+BATCH = 16  # windows per forward pass: larger batches are no faster on a CPU and hold more activations
 
 Progress = Callable[[float], None]
 
@@ -106,11 +106,15 @@ def load_diarizer(name: str) -> Diarizer:
 
 
 def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
-    """Speech by Silero, a little more sensitive than its default and padded, as speaker turns are annotated."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    """Speech by Silero, a little more sensitive than its default and padded, as speaker turns are annotated;
+    on the transcriber's VAD blocks, one per core (bounded memory on a long episode)."""
+    from faster_whisper.vad import VadOptions
+
+    from pipeline.transcription.engines import block_bounds, in_parallel, vad_spans
 
     options = VadOptions(threshold=0.4, min_silence_duration_ms=250, speech_pad_ms=200, min_speech_duration_ms=200)
-    return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in get_speech_timestamps(audio, options)]
+    found = in_parallel(lambda block: vad_spans(audio, block[0], block[1], options), block_bounds(audio), os.cpu_count() or 1)
+    return [span for spans in found for span in spans]
 
 
 # ---------------------------------------------------------------- speaker encoders shipped in packages
@@ -206,8 +210,15 @@ class WindowDiarizer:
 
         window = round(WINDOW_SECONDS * FEATURES_PER_SECOND)
         hop = round(HOP_SECONDS * FEATURES_PER_SECOND)
-        batches: dict[int, list[np.ndarray]] = {}  # windows grouped by length: one batch per length
-        places: dict[int, list[tuple[float, float]]] = {}
+        pending: dict[int, list[np.ndarray]] = {}  # windows waiting for a batch of their length; embedded as they fill
+        embeddings: list[np.ndarray] = []
+        where: list[tuple[float, float]] = []
+        waiting: dict[int, list[tuple[float, float]]] = {}
+
+        def flush(length: int) -> None:
+            embeddings.append(self.embedder.embed(np.stack(pending.pop(length))))
+            where.extend(waiting.pop(length))
+
         for start, end in spans:
             piece = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
             if piece.shape[0] < SHORTEST_SPEECH_SECONDS * SAMPLE_RATE:
@@ -217,17 +228,15 @@ class WindowDiarizer:
                 continue
             features = self.embedder.features((piece * (10 ** (LEVEL_DBFS / 20) / rms)).astype(np.float32))
             count = features.shape[0]
-            starts = range(0, count - window + 1, hop) if count > window else [0]
-            for first in starts:
-                chunk = features[first:first + window]
-                batches.setdefault(chunk.shape[0], []).append(chunk)
-                places.setdefault(chunk.shape[0], []).append(
+            for first in range(0, count - window + 1, hop) if count > window else [0]:
+                chunk = features[first:first + window]  # a shorter stretch stays short: repeating it was measured worse
+                pending.setdefault(chunk.shape[0], []).append(chunk)
+                waiting.setdefault(chunk.shape[0], []).append(
                     (start + first / FEATURES_PER_SECOND, start + (first + chunk.shape[0]) / FEATURES_PER_SECOND))
-        embeddings, where = [], []
-        for length, chunks in batches.items():
-            for first in range(0, len(chunks), BATCH):
-                embeddings.append(self.embedder.embed(np.stack(chunks[first:first + BATCH])))
-            where += places[length]
+                if len(pending[chunk.shape[0]]) == BATCH:
+                    flush(chunk.shape[0])
+        for length in list(pending):
+            flush(length)
         if not embeddings:
             return np.zeros((0, 1), dtype=np.float32), np.zeros((0, 2))
         found = np.concatenate(embeddings)
