@@ -13,6 +13,7 @@ import json
 import logging
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.atomic import atomic_path, file_sha256, write_text
 from pipeline.context import Context
@@ -23,6 +24,11 @@ from pipeline.formats.transcript import Transcript, group_words
 from pipeline.notes.sentences import format_time
 from pipeline.progress import advance_to, progress_bar
 from pipeline.transcription import ENGINES, SAMPLE_RATE, DecodeSettings, load_audio, resolve_model, transcribe_audio
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from pipeline.speakers.diarize import Diarizer
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +114,7 @@ def track_turns(ctx: Context) -> list[tuple[float, float, str]]:
         raise InputError(f"{path}: not readable ({exc})", hint="run the ingest stage again") from exc
 
 
-def known_voices(ctx: Context, diarizer: object) -> list[tuple[str, object]]:
+def known_voices(ctx: Context, diarizer: Diarizer) -> list[tuple[str, np.ndarray]]:
     """The show's known voices, embedded; ConfigError naming the sample that is too short or holds two voices."""
     voices = []
     for index, (name, path) in enumerate(voice_samples(ctx)):
@@ -121,10 +127,10 @@ def known_voices(ctx: Context, diarizer: object) -> list[tuple[str, object]]:
         if seconds < VOICE_SAMPLE_SECONDS:
             raise ConfigError([f"{where}: {seconds:.1f} s is too short for a voice sample; "
                                f"give {VOICE_SAMPLE_SECONDS:.0f} s or more of {name} alone (10–30 s is best)"])
-        count = diarizer.voice_count(sample)  # type: ignore[attr-defined]
+        count = diarizer.voice_count(sample)
         if count != 1:
             raise ConfigError([f"{where}: holds {count} voices; a sample must be {name} alone (cut the others out)"])
-        voices.append((name, diarizer.voice(sample)))  # type: ignore[attr-defined]
+        voices.append((name, diarizer.voice(sample)))
     return voices
 
 
