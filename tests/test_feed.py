@@ -286,3 +286,19 @@ def test_built_463_end_to_end(built_463: Project) -> None:
     page = (site_dir(built_463) / "episodes" / episode.key / "index.html").read_text(encoding="utf-8")
     assert f'src="{mp4.name}"' in page and 'kind="captions"' in page
     run_stage(built_463, "validate")
+
+
+def test_named_speakers_become_the_items_people(show: Project) -> None:
+    from dataclasses import replace
+
+    from pipeline.formats.transcript import Transcript, group_words
+
+    paths = episode_paths(show, episode_of(show, "463"))
+    transcript = Transcript.load(paths.transcript_json)
+    words = [replace(w, speaker="Dana Reyes" if i < 3 else ("Sam Lee" if i < 6 else "Speaker 3"))
+             for i, w in enumerate(transcript.words)]
+    replace(transcript, segments=tuple(group_words(words))).save(paths.transcript_json)
+    run_stage(show, "feed")
+    item = etree.parse(str(feed_path(show))).getroot().find("channel/item")
+    people = [(p.text, p.get("role")) for p in item.findall("podcast:person", NS)]
+    assert people == [("Dana Reyes", "host"), ("Sam Lee", "guest")]  # "Speaker 3" is nobody to list
