@@ -285,8 +285,6 @@ def _speakers_kind(value: Any) -> str:
 
 def check_speakers(value: int | str | list[str] | None) -> int | str | list[str] | None:
     """`speakers`: a count (2), a range ("2-4") or the names in order of first appearance."""
-    if isinstance(value, bool):
-        raise ValueError("must be a number of speakers (2), a range (\"2-4\") or a list of names")
     if isinstance(value, int) and value < 1:
         raise ValueError("must be at least 1 (leave it out to have the number estimated)")
     if isinstance(value, int) and value > 10:

@@ -117,6 +117,16 @@ def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
     return [span for spans in found for span in spans]
 
 
+def speech_frames(spans: list[tuple[float, float]], frames: int) -> np.ndarray:
+    """Which of `frames` FRAME_SECONDS frames the speech `spans` (seconds) touch."""
+    import numpy as np
+
+    heard = np.zeros(frames, dtype=bool)
+    for start, end in spans:
+        heard[int(start / FRAME_SECONDS):min(frames, int(np.ceil(end / FRAME_SECONDS)))] = True
+    return heard
+
+
 # ---------------------------------------------------------------- speaker encoders shipped in packages
 
 
@@ -359,9 +369,7 @@ def resegment(embeddings: np.ndarray, where: np.ndarray, centroids: np.ndarray, 
         first, last = int(start / FRAME_SECONDS), min(frames, int(np.ceil(end / FRAME_SECONDS)))
         score[first:last] += row
         weight[first:last] += 1
-    speech = np.zeros(frames, dtype=bool)
-    for start, end in spans:
-        speech[int(start / FRAME_SECONDS):int(np.ceil(end / FRAME_SECONDS))] = True
+    speech = speech_frames(spans, frames)
     labels: list[int | None] = [None] * frames
     last_label: int | None = None
     for frame in range(frames):
@@ -370,8 +378,7 @@ def resegment(embeddings: np.ndarray, where: np.ndarray, centroids: np.ndarray, 
         if weight[frame]:
             last_label = int(np.argmax(score[frame]))
         labels[frame] = last_label if last_label is not None else 0  # speech too short to embed: the voice before
-    return [int(label) if label is not None else None for label in smooth(
-        [str(label) if label is not None else None for label in labels], FRAME_SECONDS)]
+    return smooth(labels, FRAME_SECONDS)
 
 
 # ---------------------------------------------------------------- pyannote (optional, needs internet once)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pipeline.speakers.diarize import FRAME_SECONDS, SAMPLE_RATE, speech_spans
+from pipeline.speakers.diarize import FRAME_SECONDS, SAMPLE_RATE, speech_frames, speech_spans
 from pipeline.speakers.turns import Turn, active_speakers, runs, smooth
 
 if TYPE_CHECKING:
@@ -30,21 +30,12 @@ def frame_levels(samples: np.ndarray, gain_db: float, frames: int) -> np.ndarray
     return levels
 
 
-def speech_frames(samples: np.ndarray, frames: int) -> np.ndarray:
-    import numpy as np
-
-    heard = np.zeros(frames, dtype=bool)
-    for start, end in speech_spans(samples):
-        heard[int(start / FRAME_SECONDS):min(frames, int(np.ceil(end / FRAME_SECONDS)))] = True
-    return heard
-
-
 def track_turns(tracks: Sequence[np.ndarray], gains_db: Sequence[float], speakers: Sequence[str]) -> list[Turn]:
     """Turns (start, end, speaker) from 16 kHz mono tracks of one conversation, each with its levelling gain."""
     import math
 
     frames = max((math.ceil(t.shape[0] / (FRAME_SECONDS * SAMPLE_RATE)) for t in tracks), default=0)
     levels = [frame_levels(samples, gain, frames) for samples, gain in zip(tracks, gains_db, strict=True)]
-    heard = [speech_frames(samples, frames) for samples in tracks]
+    heard = [speech_frames(speech_spans(samples), frames) for samples in tracks]
     labels = active_speakers([level.tolist() for level in levels], [h.tolist() for h in heard], speakers)
     return runs(smooth(labels, FRAME_SECONDS), FRAME_SECONDS)

@@ -6,12 +6,15 @@ a track's speaker); names are what the listener reads ("Dana Reyes", "Speaker 2"
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from pipeline.formats.transcript import Word
 
 Turn = tuple[float, float, str]
+Label = TypeVar("Label", bound=Hashable)  # a voice as a labeller names it: a track's speaker, a cluster's index
 
 MIN_TURN_SECONDS = 0.8  # a shorter run of one voice between another's is a flicker of the labeller, not a turn
 NEAREST_TURN_SECONDS = 1.0  # a word outside every turn takes the nearest turn within this distance
@@ -19,18 +22,11 @@ NEAREST_TURN_SECONDS = 1.0  # a word outside every turn takes the nearest turn w
 
 def runs(labels: Sequence[str | None], hop: float) -> list[Turn]:
     """Frame labels (one per `hop` seconds; None: nobody speaks) → turns of consecutive equal labels."""
-    found: list[Turn] = []
-    start = 0
-    for index in range(1, len(labels) + 1):
-        if index == len(labels) or labels[index] != labels[start]:
-            label = labels[start]
-            if label is not None:
-                found.append((round(start * hop, 3), round(index * hop, 3), label))
-            start = index
-    return found
+    return [(round(start * hop, 3), round(end * hop, 3), label) for start, end, label in _label_spans(labels)
+            if label is not None]
 
 
-def smooth(labels: Sequence[str | None], hop: float, shortest: float = MIN_TURN_SECONDS) -> list[str | None]:
+def smooth(labels: Sequence[Label | None], hop: float, shortest: float = MIN_TURN_SECONDS) -> list[Label | None]:
     """Runs of one voice shorter than `shortest` that sit inside speech are given to the voice around them.
 
     Shortest runs first, each to the longer of its neighbouring voices, so a flicker never splits a turn.
@@ -58,13 +54,14 @@ def smooth(labels: Sequence[str | None], hop: float, shortest: float = MIN_TURN_
             return smoothed
 
 
-def _label_spans(labels: Sequence[str | None]) -> list[tuple[int, int, str | None]]:
-    spans: list[tuple[int, int, str | None]] = []
+def _label_spans(labels: Sequence[Label | None]) -> list[tuple[int, int, Label | None]]:
+    """(first frame, frame after the last, label) of each run of equal labels."""
+    spans: list[tuple[int, int, Label | None]] = []
     start = 0
-    for index in range(1, len(labels) + 1):
-        if index == len(labels) or labels[index] != labels[start]:
-            spans.append((start, index, labels[start]))
-            start = index
+    for label, run in itertools.groupby(labels):
+        length = sum(1 for _ in run)
+        spans.append((start, start + length, label))
+        start += length
     return spans
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from pipeline.speakers.diarize import Diarizer
+    from pipeline.speakers.turns import Turn
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def diarization_hash(ctx: Context, audio_hash: str) -> str:
     return "sha256:" + hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def track_turns(ctx: Context) -> list[tuple[float, float, str]]:
+def turns_from_tracks(ctx: Context) -> list[Turn]:
     """The turns ingest found in a multitrack recording's tracks (none for one mixed recording)."""
     path = ctx.paths.tracks_json
     if not path.is_file():
@@ -134,13 +135,13 @@ def known_voices(ctx: Context, diarizer: Diarizer) -> list[tuple[str, np.ndarray
     return voices
 
 
-def find_turns(ctx: Context, audio_hash: str, previous: Transcript | None) -> tuple[list[tuple[float, float, str]],
-                                                                                    dict[str, str], str | None]:
+def find_turns(ctx: Context, audio_hash: str, previous: Transcript | None,
+               audio: np.ndarray | None = None) -> tuple[list[Turn], dict[str, str], str | None]:
     """Who speaks when: (turns, label → known name, the diarisation's cache key). From the tracks when there are
     tracks; else by diarisation (cached like the transcript), unless it is off or the episode has one speaker."""
     from pipeline.speakers import count_from_config, load_diarizer, match_voices
 
-    tracks = track_turns(ctx)
+    tracks = turns_from_tracks(ctx)
     if tracks:
         return tracks, {speaker: speaker for _start, _end, speaker in tracks}, None
     count = count_from_config(ctx.episode.config.speakers)
@@ -151,7 +152,7 @@ def find_turns(ctx: Context, audio_hash: str, previous: Transcript | None) -> tu
         return list(previous.turns), dict(previous.extra.get("known_voices", {})), wanted
     diarizer = load_diarizer(ctx.show.diarization.engine)
     voices = known_voices(ctx, diarizer)
-    audio = load_audio(ctx.paths.asr_wav)
+    audio = load_audio(ctx.paths.asr_wav) if audio is None else audio  # read once when it was just transcribed
     duration = audio.shape[0] / SAMPLE_RATE
     with progress_bar(round(duration), f"speakers {ctx.episode.id}", unit="s") as bar:
         diarization = diarizer.diarize(audio, count, lambda seconds: advance_to(bar, seconds))
@@ -161,7 +162,7 @@ def find_turns(ctx: Context, audio_hash: str, previous: Transcript | None) -> tu
     return diarization.turns, known, wanted
 
 
-def with_speakers(ctx: Context, transcript: Transcript, turns: list[tuple[float, float, str]], known: dict[str, str],
+def with_speakers(ctx: Context, transcript: Transcript, turns: list[Turn], known: dict[str, str],
                   diarization_key: str | None) -> Transcript:
     """The transcript's words labelled with speakers' names and regrouped into segments that break at each change."""
     from pipeline.speakers import label_words, speaker_names
@@ -187,6 +188,7 @@ def run(ctx: Context) -> list[Path]:
 
     transcript = None if ctx.option("force") else _cached(paths.transcript_json, wanted_hash)
     previous = transcript
+    audio = None
     if transcript is not None:
         log.info("transcript of %s is up to date (%s, %s); writing the captions again", ctx.episode.id, engine, model.name)
     else:
@@ -207,7 +209,7 @@ def run(ctx: Context) -> list[Path]:
         if not transcript.words:
             log.warning("%s: no speech found in %s; the transcript and captions are empty",
                         ctx.episode.id, ctx.project.relative(paths.asr_wav))
-    turns, known, diarization_key = find_turns(ctx, audio_hash, previous)
+    turns, known, diarization_key = find_turns(ctx, audio_hash, previous, audio)
     transcript = with_speakers(ctx, transcript, turns, known, diarization_key)
 
     cues = build_cues(transcript.words, ctx.show.captions)
