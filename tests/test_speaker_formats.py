@@ -9,7 +9,7 @@ from pipeline.formats.captions import build_cues
 from pipeline.formats.subtitles import paragraphs, podcasting20, srt_text, vtt_text
 from pipeline.formats.transcript import Transcript, Word, group_words
 from pipeline.speakers import count_from_config, episode_people
-from pipeline.speakers.turns import active_speakers, label_words, runs, smooth, speaker_names
+from pipeline.speakers.turns import active_speakers, label_words, runs, second_voices, smooth, speaker_names
 
 
 def words(text: str, start: float = 0.0, step: float = 0.4, speaker: str | None = None) -> list[Word]:
@@ -34,6 +34,19 @@ def test_a_word_goes_to_the_voice_covering_most_of_it() -> None:
     found = label_words([Word("one", 0.2, 0.5), Word("straddles", 0.9, 1.5), Word("late", 3.4, 3.6),
                          Word("far", 9.0, 9.2)], turns, {"S1": "Dana", "S2": "Sam"})
     assert [w.speaker for w in found] == ["Dana", "Sam", "Sam", None]
+
+
+def test_an_overlap_goes_to_the_nearest_other_voice() -> None:
+    turns = [(0.0, 4.0, "S1"), (4.0, 6.0, "S2"), (6.0, 9.0, "S1"), (20.0, 22.0, "S3")]
+    assert second_voices(turns, [(3.5, 4.2), (7.0, 7.5), (30.0, 31.0)]) == [
+        (3.5, 4.0, "S2"), (4.0, 4.2, "S1"), (7.0, 7.5, "S2")]
+    assert second_voices([(0.0, 5.0, "S1")], [(1.0, 2.0)]) == []  # one voice has nobody to overlap with
+
+
+def test_a_word_heard_under_two_voices_stays_with_who_was_speaking() -> None:
+    turns = [(0.0, 4.0, "S1"), (3.5, 4.0, "S2"), (4.0, 6.0, "S2")]
+    found = label_words([Word("under", 3.6, 3.9), Word("after", 4.1, 4.5)], turns, {"S1": "Dana", "S2": "Sam"})
+    assert [w.speaker for w in found] == ["Dana", "Sam"]
 
 
 def test_names_known_given_renamed_and_a_lone_voice_unnamed() -> None:

@@ -10,7 +10,8 @@ Silero finds the speech; overlapping 1.5 s windows of it are embedded; the windo
 (spectral clustering on a pruned cosine affinity; unless the episode gives the number of voices, the
 number whose clusters are best separated, by silhouette); every 0.1 s of speech then goes to the voice
 whose centroid the windows around it are closest to (resegmentation), and flickers shorter than a turn
-are smoothed away.
+are smoothed away. Where pyannote's segmentation model hears two voices at once (pipeline.speakers.overlap),
+the nearest other voice in time gets a turn too.
 
 `pyannote` (pyannote.audio's pretrained pipeline) needs that package, internet once and a Hugging Face
 token; it is better at overlapping speech and at many voices (see README).
@@ -27,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.errors import ConfigError, ToolError
-from pipeline.speakers.turns import Turn, runs, smooth
+from pipeline.speakers.overlap import overlap_spans
+from pipeline.speakers.turns import Turn, runs, second_voices, smooth
 
 if TYPE_CHECKING:
     import numpy as np
@@ -64,7 +66,7 @@ class SpeakerCount:
 
 @dataclass(frozen=True)
 class Diarization:
-    turns: list[Turn]
+    turns: list[Turn]  # sorted; two turns overlap where two voices are heard at once
     voices: dict[str, Any] = field(default_factory=dict)  # label → embedding (unit vector), to match known voices
 
 
@@ -260,7 +262,7 @@ class WindowDiarizer:
         spans = speech_spans(audio)
         on_progress(audio.shape[0] / SAMPLE_RATE * 0.2)
         embeddings, where = self.windows(audio, spans)
-        on_progress(audio.shape[0] / SAMPLE_RATE * 0.8)
+        on_progress(audio.shape[0] / SAMPLE_RATE * 0.7)
         if embeddings.shape[0] == 0:
             return Diarization([])
         assignment = cluster(embeddings, count)
@@ -270,6 +272,9 @@ class WindowDiarizer:
         names = {index: f"S{index + 1}" for index in range(len(labels))}
         turns = runs([names[label] if label is not None else None for label in frame_labels], FRAME_SECONDS)
         used = {label for _start, _end, label in turns}
+        if len(used) > 1:
+            turns = sorted(turns + second_voices(turns, overlap_spans(audio)))
+        on_progress(audio.shape[0] / SAMPLE_RATE)
         return Diarization(turns, {names[i]: centroids[i] for i in range(len(labels)) if names[i] in used})
 
     def voice(self, audio: np.ndarray) -> np.ndarray:

@@ -65,15 +65,33 @@ def _label_spans(labels: Sequence[Label | None]) -> list[tuple[int, int, Label |
     return spans
 
 
+def second_voices(turns: Sequence[Turn], overlaps: Sequence[tuple[float, float]]) -> list[Turn]:
+    """Turns for the second voice where two people speak at once: within a turn, an overlap is given to the
+    nearest other voice in time (who has just spoken or is about to: the one who interrupts or is interrupted)."""
+    found: list[Turn] = []
+    for a, b in overlaps:
+        for start, end, label in turns:
+            shared_start, shared_end = max(start, a), min(end, b)
+            if shared_end <= shared_start:
+                continue
+            others = [(max(t[0] - shared_end, shared_start - t[1], 0.0), t[2]) for t in turns if t[2] != label]
+            if others:
+                found.append((shared_start, shared_end, min(others)[1]))
+    return sorted(found)
+
+
 def speaker_of(start: float, end: float, turns: Sequence[Turn]) -> str | None:
-    """The label that covers most of [start, end]; none covering it: the nearest turn's within NEAREST_TURN_SECONDS."""
+    """The label that covers most of [start, end] (on a tie, the turn that began first); none covering it: the
+    nearest turn's within NEAREST_TURN_SECONDS."""
     overlap: dict[str, float] = {}
+    began: dict[str, float] = {}
     for a, b, label in turns:
         shared = min(end, b) - max(start, a)
         if shared > 0:
             overlap[label] = overlap.get(label, 0.0) + shared
+            began[label] = min(a, began.get(label, a))
     if overlap:
-        return max(overlap, key=lambda label: overlap[label])
+        return max(overlap, key=lambda label: (round(overlap[label], 6), -began[label]))
     distance, label = min(((max(a - end, start - b), label) for a, b, label in turns), default=(float("inf"), None))
     return label if distance <= NEAREST_TURN_SECONDS else None
 
