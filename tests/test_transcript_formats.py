@@ -113,10 +113,10 @@ def test_split_long_never_exceeds_the_limit(duration: float) -> None:
 
 def test_calls_hold_whole_windows_and_every_stretch_once() -> None:
     stretches = [(i * 10.0, i * 10.0 + 8.0) for i in range(40)]  # 40 stretches of 8 s: three to a 30 s window
-    groups = group_for_calls(stretches, per_call=4)
+    groups = list(group_for_calls(stretches, per_call=4))
     assert [s for group in groups for s in group] == stretches
     audio = np.zeros(SAMPLE_RATE * 410, dtype=np.float32)
     assert all(len(pack_windows(join_stretches(audio, group))) <= 4 for group in groups)
     assert len(groups) == 4  # 14 windows of three stretches (the last of one), four to a call
-    with_silence = group_for_calls(stretches, separator=1.0, per_call=4)
+    with_silence = list(group_for_calls(stretches, separator=1.0, per_call=4))
     assert all(len(pack_windows(join_stretches(audio, group, 1.0))) <= 4 for group in with_silence)

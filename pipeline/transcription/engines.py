@@ -1,7 +1,8 @@
 """Two Whisper engines behind one interface: faster-whisper (CTranslate2, int8) and openai-whisper (torch).
 
 Speech is found as faster-whisper's batched pipeline finds it (Silero VAD, its settings), on blocks of
-BLOCK_SECONDS cut at a quiet moment, several blocks at once (Silero uses one core). The speech is packed
+BLOCK_SECONDS cut at a quiet moment, several blocks at once (Silero uses one core), while the engine
+decodes what was found first (the engine leaves part of the cores idle). The speech is packed
 into 30 s Whisper windows as that pipeline packs it and handed to the engine WINDOWS_PER_CALL windows at
 a time, so memory stays bounded on a two-hour episode (only the 16 kHz samples are held whole) and
 progress moves in audio time. faster-whisper decodes the windows in batches; openai-whisper one by one.
@@ -20,7 +21,7 @@ import logging
 import math
 import os
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -396,33 +397,34 @@ def pack_windows(joined: Joined, longest: float = WINDOW_SECONDS) -> list[tuple[
     return [(start, min(end, length)) for start, end in windows]
 
 
-def group_for_calls(stretches: list[tuple[float, float]], separator: float = 0.0, per_call: int = WINDOWS_PER_CALL,
-                    longest: float = WINDOW_SECONDS) -> list[list[tuple[float, float]]]:
-    """Stretches (cut to fit a window) in groups that fill `per_call` packed windows each, packed as pack_windows does."""
-    groups: list[list[tuple[float, float]]] = []
+def group_for_calls(stretches: Iterable[tuple[float, float]], separator: float = 0.0, per_call: int = WINDOWS_PER_CALL,
+                    longest: float = WINDOW_SECONDS) -> Iterator[list[tuple[float, float]]]:
+    """Stretches (cut to fit a window) in groups that fill `per_call` packed windows each, packed as pack_windows does.
+    Each group as soon as the stretches that fill it have come."""
     current: list[tuple[float, float]] = []
     windows, window_length = 0, 0.0
-    for start, end in split_long(stretches, longest - 1.0):
-        length = end - start
-        if current and window_length + separator + length <= longest:
-            window_length += separator + length
-        else:
-            windows += 1
-            if windows > per_call:
-                groups.append(current)
-                current, windows = [], 1
-            window_length = length
-        current.append((start, end))
+    for stretch in stretches:
+        for start, end in split_long([stretch], longest - 1.0):
+            length = end - start
+            if current and window_length + separator + length <= longest:
+                window_length += separator + length
+            else:
+                windows += 1
+                if windows > per_call:
+                    yield current
+                    current, windows = [], 1
+                window_length = length
+            current.append((start, end))
     if current:
-        groups.append(current)
-    return groups
+        yield current
 
 
-def decode_stretches(engine: Engine, audio: np.ndarray, stretches: list[tuple[float, float]], settings: DecodeSettings,
+def decode_stretches(engine: Engine, audio: np.ndarray, stretches: Iterable[tuple[float, float]], settings: DecodeSettings,
                      on_progress: Progress, separator: float = 0.0) -> list[Word]:
     """The words of `stretches` of `audio`, decoded laid end to end in packed windows, in the recording's times.
 
-    WINDOWS_PER_CALL windows at a time, so only that much speech is ever copied and turned into features.
+    WINDOWS_PER_CALL windows at a time, so only that much speech is ever copied and turned into features; the
+    first call starts as soon as its stretches have come (the VAD goes on finding the rest meanwhile).
     """
     words: list[Word] = []
     for group in group_for_calls(stretches, separator):
@@ -436,10 +438,17 @@ def decode_stretches(engine: Engine, audio: np.ndarray, stretches: list[tuple[fl
 
 def in_parallel(function: Callable[[Any], Any], items: list[Any], threads: int) -> list[Any]:
     """`function` over `items` on `threads` threads, in order. For the VAD: Silero runs on one core per call."""
+    return list(in_background(function, items, threads))
+
+
+def in_background(function: Callable[[Any], Any], items: list[Any], threads: int) -> Iterator[Any]:
+    """`function` over `items` on `threads` threads, each result yielded in order as soon as it is done, while
+    the threads go on with the rest."""
     if threads <= 1 or len(items) <= 1:
-        return [function(item) for item in items]
+        yield from (function(item) for item in items)
+        return
     with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
-        return list(pool.map(function, items))
+        yield from pool.map(function, items)
 
 
 def vad_spans(audio: np.ndarray, first: int, last: int, options: Any) -> list[tuple[float, float]]:
@@ -486,11 +495,16 @@ def transcribe_audio(audio: np.ndarray, engine_name: str, model: ModelSource, se
     report = on_progress or (lambda _seconds: None)
     duration = audio.shape[0] / SAMPLE_RATE
     engine = load_engine(engine_name, model, settings.thread_count)
-    blocks = block_bounds(audio)
-    speech = [s for found in in_parallel(lambda block: detect_speech(audio, block, settings), blocks, settings.thread_count)
-              for s in found]
+    speech: list[tuple[float, float]] = []
+
+    def found_speech() -> Iterator[tuple[float, float]]:
+        for spans in in_background(lambda block: detect_speech(audio, block, settings), block_bounds(audio),
+                                   settings.thread_count):
+            speech.extend(spans)
+            yield from spans
+
+    words = decode_stretches(engine, audio, found_speech(), settings, report)
     speech_seconds = sum(end - start for start, end in speech)
-    words = decode_stretches(engine, audio, speech, settings, report)
     gaps: tuple[tuple[float, float], ...] = ()
     redecoded = recovered = 0
     if settings.coverage:
