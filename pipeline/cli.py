@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
@@ -19,6 +20,7 @@ examples:
   pipeline check-config 463     validate config/show.yaml and every episode.yaml
   pipeline ingest 463           make build/463/asr.wav and the podcast MP3
   pipeline publish 463 --dry-run
+  pipeline import-feed https://example.com/feed.xml --limit 10
 Usually you run `make publish EPISODE=463`, which runs every stage in order and skips what is up to date.
 """
 
@@ -42,6 +44,18 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         description="Validate config/show.yaml and every episodes/*/episode.yaml, reporting every problem at once.",
     )
     check.add_argument("episode", help="episode id: a folder name under episodes/, e.g. 463")
+
+    imports = commands.add_parser(
+        "import-feed", parents=[common], help="import an existing show: an episodes/<number>/ folder per item of its feed",
+        description="Import an existing show's feed: for every item, an episodes/<number>/ folder with the downloaded "
+                    "recording and an episode.yaml holding what the feed said (its guid and date kept, so podcast apps "
+                    "see no new episodes). Items already imported are skipped; an edited episode.yaml is never "
+                    "overwritten; an interrupted download resumes.",
+    )
+    imports.add_argument("source", help="the feed: its URL (https://…) or a saved copy of it")
+    imports.add_argument("--limit", type=int, metavar="N", help="import at most the newest N items not yet here")
+    imports.add_argument("--since", type=_date, metavar="DATE", help="only items published on or after DATE (2024-01-31)")
+    imports.add_argument("--dry-run", action="store_true", help="list what would be imported; download nothing")
 
     for spec in STAGES.values():
         description = spec.help[0].upper() + spec.help[1:] + "."
@@ -81,11 +95,33 @@ class _Formatter(logging.Formatter):
         return message
 
 
+def _date(text: str) -> datetime:
+    try:
+        day = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-01-31") from exc
+    return day if day.tzinfo else day.replace(tzinfo=UTC)
+
+
+def run_import(args: argparse.Namespace) -> list[Path]:
+    from pipeline.config import Project
+    from pipeline.imports import import_feed
+
+    project = Project(args.root)
+    report = import_feed(project, args.source, limit=args.limit, since=args.since, dry_run=args.dry_run)
+    for number, title in report.planned:
+        print(f"would import episode {number}: {title}")
+    log.info("import: %s", report.summary())
+    return [project.episodes_dir / number for number in report.imported]
+
+
 def run_command(args: argparse.Namespace) -> list[Path]:
     from pipeline.config import Project, check_episode_id, load_project
     from pipeline.context import Context
     from pipeline.slices import write_make_variables, write_slices
 
+    if args.command == "import-feed":
+        return run_import(args)
     project = Project(args.root)
     check_episode_id(args.episode, project)
     loaded = load_project(project)

@@ -305,6 +305,20 @@ SpeakerSpec = Annotated[
 ]
 
 
+class LinkedTranscript(StrictModel):
+    url: str = Field(min_length=1)
+    type: str = ""
+
+
+class ImportedFrom(StrictModel):
+    """Where an imported episode came from (written by `pipeline import-feed`)."""
+
+    feed: str = Field(min_length=1)
+    enclosure: str | None = None
+    chapters: str | None = None
+    transcripts: list[LinkedTranscript] = Field(default_factory=list)
+
+
 class EpisodeConfig(StrictModel):
     number: int = Field(ge=0)
     title: str = Field(min_length=1)
@@ -324,6 +338,8 @@ class EpisodeConfig(StrictModel):
     references: list[Reference] = Field(default_factory=list)
     chapters: list[Chapter] | None = None
     persons: list[Person] = Field(default_factory=list)
+    guid: str | None = Field(default=None, min_length=1)  # an imported item's guid, kept verbatim in the feed
+    imported: ImportedFrom | None = None
     draft: bool = False
 
     @field_validator("chapters")

@@ -68,3 +68,14 @@ class PublishError(PipelineError):
     """Uploading failed, or the target cannot be written (credentials, bucket, lock)."""
 
     exit_code = 7
+
+
+class BatchError(PipelineError):
+    """Some items of a batch (an import, a catalogue build) failed; the others were done."""
+
+    exit_code = 8
+
+    def __init__(self, batch: str, summary: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{batch}: {summary}\n" + "\n".join(f"  - {p}" for p in problems),
+                         hint="fix what each line names and run it again: what was done is kept")

@@ -414,7 +414,7 @@ def test_local_folder_target(pub: Context) -> None:
     public = ctx.project.root / "public"
     assert {p.relative_to(public).as_posix() for p in written} == expected_keys(ctx)
     on_disk = {p.relative_to(public).as_posix() for p in public.rglob("*") if p.is_file()}
-    assert on_disk == expected_keys(ctx) | {".publish.lock"}  # no temp files, nothing private
+    assert on_disk == expected_keys(ctx)  # no temp files, no lock file, nothing private
     assert (public / public_key(ctx.episode, ctx.paths.podcast_mp3)).read_bytes() == ctx.paths.podcast_mp3.read_bytes()
     assert (public / "feed.xml").stat().st_mode & 0o777 == 0o644
 

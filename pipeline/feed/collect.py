@@ -75,7 +75,7 @@ def episode_item(project: Project, show: ShowConfig, cover: Path, episode: Episo
         title=config.title,
         description_html=description_html(project, episode),
         published=config.date,
-        guid=item_guid(podcast_guid, config.number),
+        guid=config.guid or item_guid(podcast_guid, config.number),
         enclosure=Enclosure(url=public_url(base, public_key(episode, media)), length=media.stat().st_size, type=media_type),
         duration_seconds=probe(media).duration,
         number=config.number,

@@ -5,12 +5,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import json
 import logging
 import os
 import shutil
-import socket
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -98,27 +95,22 @@ class LocalStore(Store):
 
     @contextlib.contextmanager
     def lock(self, *, break_lock: bool = False) -> Iterator[None]:
-        """An flock on `<root>/.publish.lock`: the kernel drops it when the process dies, so it is never stale."""
+        """An flock on the folder itself: no file is left in what listeners are served, and the kernel drops the
+        lock when the process dies, so it is never stale."""
         self.root.mkdir(parents=True, exist_ok=True)
-        lock_path = self.root / LOCK_NAME
-        with open(lock_path, "a+", encoding="utf-8") as handle:
+        handle = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
-                raise PublishError(
-                    f"another publish to {self.description} is running ({holder})",
-                    hint="wait for it to finish, then run the publish again",
-                ) from exc
-            handle.seek(0)
-            handle.truncate()
-            since = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-            handle.write(json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "since": since}))
-            handle.flush()
+                raise PublishError(f"another publish to {self.description} is running",
+                                   hint="wait for it to finish, then run the publish again") from exc
+            (self.root / LOCK_NAME).unlink(missing_ok=True)  # the lock file earlier versions left here
             try:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            os.close(handle)
