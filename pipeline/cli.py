@@ -21,6 +21,7 @@ examples:
   pipeline ingest 463           make build/463/asr.wav and the podcast MP3
   pipeline publish 463 --dry-run
   pipeline import-feed https://example.com/feed.xml --limit 10
+  pipeline catalogue            build every episode that is out of date on Ray, then the feed
 Usually you run `make publish EPISODE=463`, which runs every stage in order and skips what is up to date.
 """
 
@@ -56,6 +57,18 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     imports.add_argument("--limit", type=int, metavar="N", help="import at most the newest N items not yet here")
     imports.add_argument("--since", type=_date, metavar="DATE", help="only items published on or after DATE (2024-01-31)")
     imports.add_argument("--dry-run", action="store_true", help="list what would be imported; download nothing")
+
+    catalogue = commands.add_parser(
+        "catalogue", parents=[common], help="build every episode that is not up to date, in parallel on Ray; then the feed",
+        description="Build many episodes at once: every step of every episode that is out of date (the same rule as "
+                    "make's), in parallel on Ray (an embedded local Ray using every core, or the cluster at "
+                    "RAY_ADDRESS), then the feed, validation and publish once. A failed episode is listed at the end "
+                    "and does not stop the others.",
+    )
+    catalogue.add_argument("episodes", nargs="*", metavar="ID", help="episode ids (default: every episode)")
+    catalogue.add_argument("--workers", type=int, metavar="N", help="episodes built at once (default: one per core)")
+    catalogue.add_argument("--address", metavar="ADDR", help="a Ray cluster to run on (default: $RAY_ADDRESS, else embedded)")
+    catalogue.add_argument("--no-publish", action="store_true", help="build the feed and validate it, but do not publish")
 
     for spec in STAGES.values():
         description = spec.help[0].upper() + spec.help[1:] + "."
@@ -115,13 +128,28 @@ def run_import(args: argparse.Namespace) -> list[Path]:
     return [project.episodes_dir / number for number in report.imported]
 
 
+def run_catalogue_command(args: argparse.Namespace) -> list[Path]:
+    from pipeline.catalogue import SHOW_STAGES, run_catalogue
+    from pipeline.config import Project
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: must be at least 1", hint="e.g. --workers 2")
+    stages = [stage for stage in SHOW_STAGES if not (args.no_publish and stage == "publish")]
+    report = run_catalogue(Project(args.root), args.episodes, workers=args.workers, address=args.address,
+                           show_stages=stages)
+    log.info("catalogue: %s", report.summary())
+    return []
+
+
 def run_command(args: argparse.Namespace) -> list[Path]:
     from pipeline.config import Project, check_episode_id, load_project
     from pipeline.context import Context
-    from pipeline.slices import write_make_variables, write_slices
+    from pipeline.slices import write_make_fragment, write_slices
 
     if args.command == "import-feed":
         return run_import(args)
+    if args.command == "catalogue":
+        return run_catalogue_command(args)
     project = Project(args.root)
     check_episode_id(args.episode, project)
     loaded = load_project(project)
@@ -130,7 +158,7 @@ def run_command(args: argparse.Namespace) -> list[Path]:
     context = Context.create(project, loaded, args.episode, args)
     if args.command == "check-config":
         written = write_slices(context.paths, loaded.show, context.episode)
-        make_fragment = write_make_variables(project, context.paths, loaded.show, context.episode)
+        make_fragment = write_make_fragment(project, context.paths, loaded.show, context.episode)
         return [*written, *([make_fragment] if make_fragment else [])]
     module = STAGES[args.command].load()
     return module.run(context)

@@ -556,6 +556,7 @@ class Loaded(BaseModel):
     show: ShowConfig
     episodes: dict[str, Episode]
     warnings: list[str]
+    broken: dict[str, list[str]] = Field(default_factory=dict)  # keep_going: episode id → its problems
 
 
 def check_episode_id(episode_id: str, project: Project) -> None:
@@ -602,8 +603,11 @@ def _voice_problems(source: Path, project: Project, voices: object) -> list[str]
             if isinstance(v, dict) and isinstance(v.get("sample"), str) and not project.resolve(v["sample"]).is_file()]
 
 
-def load_project(project: Project, environ: dict[str, str] | None = None) -> Loaded:
-    """Load and validate show.yaml and every episode.yaml; raise ConfigError with every problem."""
+def load_project(project: Project, environ: dict[str, str] | None = None, *, keep_going: bool = False) -> Loaded:
+    """Load and validate show.yaml and every episode.yaml; raise ConfigError with every problem.
+
+    With `keep_going` (a batch build), an episode with problems is left out and listed in `broken` instead;
+    only the show's own problems raise."""
     environ = dict(os.environ if environ is None else environ)
     problems: list[str] = []
     warnings: list[str] = []
@@ -626,29 +630,31 @@ def load_project(project: Project, environ: dict[str, str] | None = None) -> Loa
             problems += format_validation_errors(show_file, exc)
 
     episodes: dict[str, Episode] = {}
+    broken: dict[str, list[str]] = {}
     numbers: dict[int, str] = {}
     for episode_id in project.episode_ids():
         path = project.episodes_dir / episode_id / "episode.yaml"
         source = project.relative(path)
-        raw = read_yaml(path, problems, source)
-        if raw is None:
-            continue
-        warnings += unknown_key_warnings(source, raw, EpisodeConfig)
-        problems += _recording_problems(source, path.parent, raw.get("recording"))
-        try:
-            config = EpisodeConfig.model_validate(raw)
-        except ValidationError as exc:
-            problems += format_validation_errors(source, exc)
-            continue
-        episode = Episode(id=episode_id, folder=path.parent, config=config)
-        if config.number in numbers:
-            problems.append(
-                f"{source}: number: {config.number} is already used by episodes/{numbers[config.number]}; "
-                "each episode needs its own number"
-            )
-        numbers.setdefault(config.number, episode_id)
-        episodes[episode_id] = episode
+        own: list[str] = []
+        raw = read_yaml(path, own, source)
+        if raw is not None:
+            warnings += unknown_key_warnings(source, raw, EpisodeConfig)
+            own += _recording_problems(source, path.parent, raw.get("recording"))
+            try:
+                config = EpisodeConfig.model_validate(raw)
+            except ValidationError as exc:
+                own += format_validation_errors(source, exc)
+            else:
+                if config.number in numbers:
+                    own.append(f"{source}: number: {config.number} is already used by episodes/{numbers[config.number]}; "
+                               "each episode needs its own number")
+                numbers.setdefault(config.number, episode_id)
+                if not own or not keep_going:
+                    episodes[episode_id] = Episode(id=episode_id, folder=path.parent, config=config)
+        if own:
+            broken[episode_id] = own
+            problems += [] if keep_going else own
 
     if problems or show is None:
         raise ConfigError(problems + [f"(warning) {w}" for w in warnings])
-    return Loaded(show=show, episodes=episodes, warnings=warnings)
+    return Loaded(show=show, episodes=episodes, warnings=warnings, broken=broken)

@@ -75,7 +75,8 @@ class BatchError(PipelineError):
 
     exit_code = 8
 
-    def __init__(self, batch: str, summary: str, problems: list[str]) -> None:
+    def __init__(self, batch: str, summary: str, problems: list[str], report: object = None) -> None:
         self.problems = problems
+        self.report = report  # what the batch did, for a caller that wants more than the message
         super().__init__(f"{batch}: {summary}\n" + "\n".join(f"  - {p}" for p in problems),
                          hint="fix what each line names and run it again: what was done is kept")

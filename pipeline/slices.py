@@ -8,6 +8,7 @@ editing an episode's links touches notes.json and feed.json, not transcribe.json
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,29 +74,27 @@ def write_slices(paths: EpisodePaths, show: ShowConfig, episode: Episode) -> lis
     return written
 
 
-def _make_escape(path: Path | str) -> str:
-    return str(path).replace("\\", "\\\\").replace(" ", "\\ ").replace("$", "$$").replace("#", "\\#")
+def make_fragment(project: Project, paths: EpisodePaths, show: ShowConfig, episode: Episode) -> str:
+    """What Make needs for one episode (build/<id>/episode.mk): the rules of its steps, from pipeline.graph,
+    and the file names the show-level rules (feed, publish) use."""
+    from pipeline.graph import episode_steps, make_path, make_rules
 
+    steps = episode_steps(project, show, episode, paths)
+    by_name = {step.name: step for step in steps}
 
-def make_variables(project: Project, paths: EpisodePaths, show: ShowConfig, episode: Episode) -> str:
-    """The file names Make needs for one episode, as a makefile fragment (build/<id>/paths.mk)."""
+    def files(paths_: Sequence[Path]) -> str:
+        return " ".join(make_path(project, path) for path in paths_)
 
-    def rel(path: Path) -> str:
-        return _make_escape(project.relative(path))
-
-    videos = " ".join(rel(paths.video_mp4(f.name)) for f in show.video.formats)
     return "\n".join([
-        "# Written by `pipeline check-config`; do not edit.",
-        f"RECORDING := {' '.join(rel(path) for path in episode.recordings)}",
-        f"VOICES := {' '.join(rel(project.resolve(voice.sample)) for voice in show.voices)}",
-        f"COVER := {rel(project.resolve(show.cover))}",
-        f"MP3 := {rel(paths.podcast_mp3)}",
-        f"VIDEOS := {videos}",
-        f"VIDEO_VTT := {rel(paths.video_vtt)}",
+        make_rules(project, steps, episode.id),
+        f"COVER := {files([project.resolve(show.cover)])}",
+        f"MP3 := {files(by_name['tags'].writes)}",
+        f"VIDEOS := {files(by_name['video'].writes[:-1])}",
+        f"VIDEO_VTT := {files(by_name['video'].writes[-1:])}",
         "",
     ])
 
 
-def write_make_variables(project: Project, paths: EpisodePaths, show: ShowConfig, episode: Episode) -> Path | None:
-    path = paths.build / "paths.mk"
-    return path if write_text_if_changed(path, make_variables(project, paths, show, episode)) else None
+def write_make_fragment(project: Project, paths: EpisodePaths, show: ShowConfig, episode: Episode) -> Path | None:
+    path = paths.build / "episode.mk"
+    return path if write_text_if_changed(path, make_fragment(project, paths, show, episode)) else None

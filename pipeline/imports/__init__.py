@@ -76,7 +76,7 @@ def import_feed(project: Project, source: str, *, limit: int | None = None, sinc
                 log.warning("%s: %s", item.title, exc.message)
             bar.update(1)
     if report.failed:
-        raise BatchError("import", report.summary(), [f"{item}: {why}" for item, why in report.failed])
+        raise BatchError("import", report.summary(), [f"{item}: {why}" for item, why in report.failed], report)
     return report
 
 
@@ -124,6 +124,7 @@ def _import_item(project: Project, client: Any, item: FeedItem, number: int, sou
         part = download_media(client, item.enclosure.url, cache, f"episode {number}: enclosure",
                               on_bytes=bar.update)
     recording = "recording" + _extension(item.enclosure)
+    project.episodes_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".import-{number}.", dir=project.episodes_dir))
     try:
         shutil.move(part, staging / recording)
