@@ -88,7 +88,10 @@ def recover_uncovered(audio: np.ndarray, words: Sequence[Word], engine: Engine, 
     The stretches are decoded without VAD, apart from the words around them, each one separated from
     the next by a second of silence in packed windows: as many Whisper windows as the speech needs, not
     one per stretch. (Decoding each still-empty stretch once more alone, with temperature fallback,
-    was measured: it recovered a few words and added as many insertions, at four times the cost.)
+    was measured: it recovered a few words and added as many insertions, at four times the cost. So was
+    decoding it once more with 2 s of the speech around it, keeping the new words inside it: on 32 minutes
+    the gaps went from 15 to 3 and the reference speech without words from 1.5 s to 1.0 s, but 11 more
+    insertions made the WER 0.4 points worse.)
     """
     duration = audio.shape[0] / SAMPLE_RATE
     stretches = wordless_stretches(words, duration)
