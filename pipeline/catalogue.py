@@ -26,7 +26,7 @@ from typing import Any
 
 from pipeline.config import Loaded, Project, load_project
 from pipeline.context import Context
-from pipeline.errors import BatchError, PipelineError
+from pipeline.errors import BatchError, InputError, PipelineError
 from pipeline.graph import Step, episode_steps, out_of_date
 from pipeline.layout import episode_paths
 from pipeline.progress import progress_bar
@@ -106,6 +106,9 @@ def build_episode(project: Project, episode_id: str, threads: int = 0) -> Episod
         result.audio_seconds = _wav_seconds(episode_paths(project, loaded.episodes[episode_id]).asr_wav)
     except PipelineError as exc:
         result.error = exc.message if not isinstance(exc, BatchError) else str(exc).split("\n  fix:")[0]
+    except Exception as exc:  # a bug in a stage: this episode fails, the others go on
+        log.exception("episode %s", episode_id)
+        result.error = f"internal error: {exc.__class__.__name__}: {exc}"
     result.seconds = round(time.perf_counter() - started, 2)
     return result
 
@@ -188,6 +191,10 @@ def run_catalogue(project: Project, ids: Sequence[str] = (), *, workers: int | N
     unknown = [episode_id for episode_id in wanted if episode_id not in loaded.episodes and episode_id not in loaded.broken]
     results = [EpisodeResult(episode_id, error=f"no episode {episode_id!r} under episodes/") for episode_id in unknown]
     buildable = [episode_id for episode_id in wanted if episode_id not in unknown]
+    if not buildable:
+        if not results:
+            raise InputError("no episodes under episodes/", hint="add one (see the README), or import a feed: make import FEED=…")
+        raise BatchError("catalogue", "nothing to build", [f"episode {r.episode}: {r.error}" for r in results])
     ours = not ray.is_initialized()
     count = start_ray(address, workers) if ours else workers or int(ray.cluster_resources().get("CPU", 1))
     count = max(1, min(count, len(buildable) or 1))
