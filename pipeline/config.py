@@ -198,6 +198,7 @@ class ShowConfig(StrictModel):
     public_url: WebUrl
     publish_target: str = "public/"
     podcast_guid: str | None = Field(default=None, pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    feed_page_size: int | None = Field(default=None, ge=10)  # RFC 5005: feed.xml holds the newest N, archives the rest
     copyright: str | None = None
     locked: LockedSettings | None = None
     persons: list[Person] = Field(default_factory=list)

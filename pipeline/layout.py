@@ -132,6 +132,16 @@ def feed_path(project: Project) -> Path:
     return project.build_dir / FEED_KEY
 
 
+def archive_key(page: int) -> str:
+    """RFC 5005 archive page `page` of the audio feed (1: the oldest episodes)."""
+    return f"feed-archive-{page}.xml"
+
+
+def archive_paths(project: Project) -> list[Path]:
+    """The archive pages built, in page order."""
+    return sorted(project.build_dir.glob("feed-archive-*.xml"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+
+
 def video_feed_path(project: Project) -> Path:
     return project.build_dir / VIDEO_FEED_KEY
 
@@ -177,5 +187,6 @@ def publication(project: Project, cover: Path, episodes: dict[str, Episode], vid
         ((path, path.relative_to(site).as_posix()) for path in site.rglob("*") if path.is_file()),
         key=lambda item: item[1],
     ) if site.is_dir() else []
-    feeds = [(path, path.name) for path in (feed_path(project), video_feed_path(project)) if path.is_file()]
+    feeds = [(path, path.name) for path in (feed_path(project), video_feed_path(project), *archive_paths(project))
+             if path.is_file()]
     return Publication(media=media, pages=pages, feeds=feeds)

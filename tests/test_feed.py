@@ -302,3 +302,32 @@ def test_named_speakers_become_the_items_people(show: Project) -> None:
     item = etree.parse(str(feed_path(show))).getroot().find("channel/item")
     people = [(p.text, p.get("role")) for p in item.findall("podcast:person", NS)]
     assert people == [("Dana Reyes", "host"), ("Sam Lee", "guest")]  # "Speaker 3" is nobody to list
+
+
+def test_rfc5005_paging_keeps_the_newest_in_feed_xml_and_full_pages_stable(tmp_path: Path) -> None:
+    from pipeline.feed.builder import archive_pages
+
+    newest_first = list(range(25, 0, -1))
+    current, pages = archive_pages(newest_first, 10)  # type: ignore[arg-type]
+    assert current == list(range(25, 15, -1)) and pages == [list(range(10, 0, -1)), list(range(15, 10, -1))]
+    assert archive_pages(list(range(26, 0, -1)), 10)[1][0] == pages[0]  # a full page never changes  # type: ignore[arg-type]
+
+    show = small_show(tmp_path / "show", episode_ids=tuple(str(n) for n in range(1, 13)))
+    show.show_file.write_text(show.show_file.read_text() + "\nfeed_page_size: 10\n")
+    run_stage(show, "feed", "1")
+    current_feed = etree.parse(str(feed_path(show))).getroot()
+    archive = etree.parse(str(show.build_dir / "feed-archive-1.xml")).getroot()
+    atom = "{http://www.w3.org/2005/Atom}link"
+    assert len(current_feed.findall("channel/item")) == 10 and len(archive.findall("channel/item")) == 2
+    assert {link.get("rel"): link.get("href") for link in current_feed.iter(atom)}["prev-archive"].endswith(
+        "/feed-archive-1.xml")
+    rels = {link.get("rel"): link.get("href") for link in archive.iter(atom)}
+    assert rels["current"].endswith("/feed.xml") and rels["self"].endswith("/feed-archive-1.xml")
+    assert archive.find("channel/{http://purl.org/syndication/history/1.0}archive") is not None
+    assert [item.findtext("guid") for item in archive.findall("channel/item")] == [
+        e.findtext("guid") for e in items_xml(show.build_dir / "feed-archive-1.xml")]
+    run_stage(show, "validate", "1")
+
+    show.show_file.write_text(show.show_file.read_text().replace("feed_page_size: 10", ""))
+    run_stage(show, "feed", "1")
+    assert len(items_xml(feed_path(show))) == 12 and not (show.build_dir / "feed-archive-1.xml").exists()

@@ -7,7 +7,7 @@ ffmpeg's lavfi sources, and the transcript, captions, chapters and notes are wri
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -99,7 +99,7 @@ def small_show(root: Path, episode_ids: tuple[str, ...] = ("463",), **episode_fi
         (root / "config" / name).write_bytes((REPO / "config" / name).read_bytes())
     for index, episode_id in enumerate(episode_ids):
         source = yaml.safe_load((REPO / "episodes" / "463" / "episode.yaml").read_text(encoding="utf-8"))
-        source.update(number=int(episode_id), date=datetime(2026, 11, 23 + index, 9).isoformat() + "-08:00")
+        source.update(number=int(episode_id), date=(datetime(2026, 11, 23, 9) + timedelta(days=index)).isoformat() + "-08:00")
         source.update(episode_fields)
         write_episode_yaml(project, episode_id, **source)
         build_artefacts(project, episode_id)

@@ -135,3 +135,33 @@ def render_feed(channel: FeedChannel, items: list[FeedItem]) -> bytes:
         for person in item.persons:
             p20_entry.person(person)
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+FEED_HISTORY_NS = "http://purl.org/syndication/history/1.0"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def archive_pages(items: list[FeedItem], page_size: int) -> tuple[list[FeedItem], list[list[FeedItem]]]:
+    """RFC 5005 paging: the newest `page_size` items for the subscription feed, and the older ones in archive
+    pages of `page_size`, oldest first, so a full page never changes as new episodes come (`items`: newest first)."""
+    current, older = items[:page_size], items[page_size:][::-1]
+    pages = [older[start:start + page_size][::-1] for start in range(0, len(older), page_size)]
+    return current, pages
+
+
+def with_archive_links(feed: bytes, current_url: str, previous_url: str | None, next_url: str | None,
+                       archive: bool) -> bytes:
+    """The feed with RFC 5005 links: rel=current on every page, prev-archive/next-archive between them, and
+    fh:archive on an archive page."""
+    from lxml import etree
+
+    root = etree.fromstring(feed)
+    channel = root.find("channel")
+    position = list(channel).index(channel.find(f"{{{ATOM_NS}}}link")) + 1
+    links = [("current", current_url), ("prev-archive", previous_url), ("next-archive", next_url)]
+    added = [etree.Element(f"{{{ATOM_NS}}}link", rel=rel, href=url) for rel, url in links if url]
+    if archive:
+        added.append(etree.Element(f"{{{FEED_HISTORY_NS}}}archive", nsmap={"fh": FEED_HISTORY_NS}))
+    for offset, element in enumerate(added):
+        channel.insert(position + offset, element)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
