@@ -150,9 +150,6 @@ class EpisodeBuilder:
     def build(self, episode_id: str) -> EpisodeResult:
         return build_episode(self.project, episode_id, self.threads)
 
-    def pid(self) -> int:
-        return os.getpid()
-
 
 def _quiet_worker_logs() -> None:
     logging.getLogger("pipeline").setLevel(logging.WARNING)

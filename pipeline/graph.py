@@ -28,10 +28,6 @@ class Step:
     reads: tuple[Path, ...]
     writes: tuple[Path, ...]
 
-    @property
-    def command(self) -> list[str]:
-        return [self.stage, *self.options]
-
 
 def code(*patterns: str) -> tuple[Path, ...]:
     """The package's files matching `patterns` (relative to the package root), sorted: a step's code."""

@@ -23,7 +23,7 @@ CHUNK_BYTES = 1 << 20
 ATTEMPTS = 4  # a dropped connection is resumed this many times
 BACKOFF_SECONDS = 0.5
 TIMEOUT_SECONDS = 30
-USER_AGENT = "episode-pipeline-import/1 (+https://github.com/)"
+USER_AGENT = "episode-pipeline-import/1"
 MEDIA_TYPES = ("audio/", "video/")
 UNTYPED = ("application/octet-stream", "binary/octet-stream", "")  # servers that do not say: the probe decides
 
@@ -68,7 +68,7 @@ def cached_part(cache: Path, url: str) -> Path:
     return cache / f"{hashlib.sha256(url.encode()).hexdigest()[:24]}.part"
 
 
-def download_media(client: Any, url: str, cache: Path, what: str, expected_bytes: int | None = None,
+def download_media(client: Any, url: str, cache: Path, what: str,
                    on_bytes: Callable[[int], None] | None = None) -> Path:
     """The recording at `url`, whole, in the cache (a `.part` that was complete); resumes an earlier partial download.
 
@@ -102,8 +102,6 @@ def download_media(client: Any, url: str, cache: Path, what: str, expected_bytes
                             on_bytes(len(chunk))
             size = part.stat().st_size
             if total is None or size >= total:
-                if total is None and expected_bytes and size < expected_bytes // 2:
-                    log.warning("%s %s: %d bytes, the feed says %d", what, url, size, expected_bytes)
                 return part
             failure = f"the connection dropped at {size} of {total} bytes"
         except requests.RequestException as exc:
