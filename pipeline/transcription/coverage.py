@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.formats.transcript import Word
-from pipeline.transcription.engines import SAMPLE_RATE, decode_stretches, in_parallel, vad_spans
+from pipeline.transcription.engines import SAMPLE_RATE, decode_stretches, in_parallel, split_long, vad_spans
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,6 +26,8 @@ MIN_SPEECH_SECONDS = 0.5  # a breath or a click is not worth a decode
 MERGE_SECONDS = 1.0  # speech this close together is decoded as one clip
 CLIP_PAD_SECONDS = 0.2
 SEPARATOR_SECONDS = 1.0  # silence between stretches packed into one window
+VAD_PIECE_SECONDS = 10.0  # Silero's state after long music or noise hides quiet speech that follows: listen afresh
+SHORTEST_WORD_SECONDS = 0.02  # a word the aligner cannot place in the audio gets no length: in a clip, a hallucination
 
 
 def sensitive_vad():  # type: ignore[no-untyped-def]
@@ -72,14 +74,18 @@ def speech_in(audio: np.ndarray, stretches: list[tuple[float, float]],
               threads: int = 1) -> list[tuple[tuple[float, float], tuple[float, float]]]:
     """(speech, stretch) for every stretch of speech the sensitive VAD finds in `stretches` (seconds).
 
-    The VAD runs on each stretch alone (laid end to end, its state carried over from one stretch hides
-    quiet speech in the next), on `threads` stretches at once.
+    The VAD runs afresh on pieces of at most VAD_PIECE_SECONDS of each stretch, on `threads` pieces at
+    once: carried over from a long stretch of music, noise or another stretch, its state hides quiet
+    speech. Speech found in neighbouring pieces of one stretch is joined again.
     """
-    def speech(stretch: tuple[float, float]) -> list[tuple[tuple[float, float], tuple[float, float]]]:
-        spans = vad_spans(audio, int(stretch[0] * SAMPLE_RATE), int(stretch[1] * SAMPLE_RATE), sensitive_vad())
-        return [((round(a, 3), round(b, 3)), stretch) for a, b in merge_close(spans) if b - a >= MIN_SPEECH_SECONDS]
-
-    return [found for per_stretch in in_parallel(speech, stretches, threads) for found in per_stretch]
+    pieces = [(piece, stretch) for stretch in stretches for piece in split_long([stretch], VAD_PIECE_SECONDS)]
+    found = in_parallel(lambda item: vad_spans(audio, int(item[0][0] * SAMPLE_RATE), int(item[0][1] * SAMPLE_RATE),
+                                               sensitive_vad()), pieces, threads)
+    by_stretch: dict[tuple[float, float], list[tuple[float, float]]] = {}
+    for (_piece, stretch), spans in zip(pieces, found, strict=True):
+        by_stretch.setdefault(stretch, []).extend(spans)
+    return [((round(a, 3), round(b, 3)), stretch) for stretch, spans in by_stretch.items()
+            for a, b in merge_close(spans) if b - a >= MIN_SPEECH_SECONDS]
 
 
 def recover_uncovered(audio: np.ndarray, words: Sequence[Word], engine: Engine, settings: DecodeSettings) -> Recovery:
@@ -103,7 +109,8 @@ def recover_uncovered(audio: np.ndarray, words: Sequence[Word], engine: Engine, 
     gaps: list[tuple[float, float]] = []
     recovered = 0
     for (speech, _stretch), clip in zip(wanted, clips, strict=True):
-        inside = [w for w in found if clip[0] <= (w.start + w.end) / 2 <= clip[1]]
+        inside = [w for w in found
+                  if clip[0] <= (w.start + w.end) / 2 <= clip[1] and w.end - w.start >= SHORTEST_WORD_SECONDS]
         if inside:
             kept += inside
             recovered += len(inside)
