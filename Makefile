@@ -49,7 +49,7 @@ bench: $(VENV_STAMP) ## measure the stages against their baselines; writes build
 	$(VENV)/bin/python -m benchmarks.run
 
 catalogue: $(VENV_STAMP) ## build every episode that is out of date, in parallel on Ray, then the feed and publish
-	$(PIPELINE) catalogue $(EPISODES)
+	$(PIPELINE) catalogue $(EPISODES) $(if $(ARTEFACTS),--artefacts '$(ARTEFACTS)')
 
 import: $(VENV_STAMP) ## import an existing show: make import FEED=https://…/feed.xml [LIMIT=n] [SINCE=2024-01-31]
 	@test -n "$(FEED)" || { echo "error: FEED is not set; fix: make import FEED=https://example.com/feed.xml" >&2; exit 2; }

@@ -5,8 +5,10 @@ table make's rules are written from, so a step is out of date here exactly when 
 `make publish EPISODE=N` agrees with a catalogue build. Episodes are built by Ray actors (one per
 worker), so a worker loads the Whisper and speaker models once, not once per episode:
 - by default an embedded local Ray, started here, one worker per core (nothing to set up);
-- with `RAY_ADDRESS` set (or `--address`), the same command runs on that cluster. Its workers must see
-  the project folder at the same path (a shared file system); see the README.
+- with `RAY_ADDRESS` set (or `--address`), the same command runs on that cluster. Its workers either see
+  the project folder at the same path (a shared file system), or, with `ARTEFACTS=s3://bucket/prefix`
+  (or `--artefacts`, a shared folder also works), each builds in a scratch copy of its own and exchanges
+  inputs and artefacts with the driver through that store (pipeline.artefacts).
 A worker that dies is restarted and its episode tried again; finished steps are up to date, so they are
 not redone. One failed episode does not stop the others: it is listed at the end and the exit status
 is non-zero. Then the show-level stages run once: feed, validate, publish.
@@ -17,6 +19,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
+import tempfile
 import time
 import wave
 from collections.abc import Callable, Sequence
@@ -24,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Loaded, Project, load_project
+from pipeline.artefacts import Artefacts, open_artefacts, pull_build, pull_inputs, push_build, push_inputs
+from pipeline.config import Loaded, Project, S3Settings, load_project
 from pipeline.context import Context
 from pipeline.errors import BatchError, InputError, PipelineError
 from pipeline.graph import Step, episode_steps, out_of_date
@@ -86,9 +91,10 @@ def refresh_config(project: Project, loaded: Loaded, episode_id: str) -> list[St
     return episode_steps(project, loaded.show, episode, paths)
 
 
-def build_episode(project: Project, episode_id: str, threads: int = 0) -> EpisodeResult:
+def build_episode(project: Project, episode_id: str, threads: int = 0,
+                  after_step: Callable[[], None] | None = None) -> EpisodeResult:
     """Every out-of-date step of one episode, in order, each judged when its turn comes (after the steps before
-    it ran), as make does; the first that fails ends the episode."""
+    it ran), as make does; the first that fails ends the episode. `after_step` runs after each step that ran."""
     started = time.perf_counter()
     result = EpisodeResult(episode_id)
     try:
@@ -103,6 +109,8 @@ def build_episode(project: Project, episode_id: str, threads: int = 0) -> Episod
             if out_of_date(step):
                 run_step(project, loaded, episode_id, step)
                 result.built.append(step.name)
+                if after_step:
+                    after_step()
         result.audio_seconds = _wav_seconds(episode_paths(project, loaded.episodes[episode_id]).asr_wav)
     except PipelineError as exc:
         result.error = exc.message if not isinstance(exc, BatchError) else str(exc).split("\n  fix:")[0]
@@ -140,15 +148,38 @@ def _wav_seconds(path: Path) -> float:
 
 
 class EpisodeBuilder:
-    """A Ray actor: builds episodes one after another in one process, so the models it loads stay loaded."""
+    """A Ray actor: builds episodes one after another in one process, so the models it loads stay loaded.
 
-    def __init__(self, root: str, threads: int) -> None:
-        self.project = Project(Path(root))
+    With a shared store (`artefacts`), it builds in a scratch folder of its own: it pulls the episode's inputs
+    and what was built of it before, pushes build/<id>/ after every step, and clears the episode away once
+    pushed, so a worker's disk holds one episode at a time."""
+
+    def __init__(self, root: str, threads: int, artefacts: str | None = None, settings: S3Settings | None = None) -> None:
         self.threads = threads
+        self.artefacts: Artefacts | None = None
+        if artefacts:
+            self.project = Project(Path(tempfile.mkdtemp(prefix="pipeline-worker-")))
+            self.artefacts = open_artefacts(artefacts, self.project, settings or S3Settings())
+        else:
+            self.project = Project(Path(root))
         _quiet_worker_logs()
 
     def build(self, episode_id: str) -> EpisodeResult:
-        return build_episode(self.project, episode_id, self.threads)
+        if self.artefacts is None:
+            return build_episode(self.project, episode_id, self.threads)
+        artefacts, project = self.artefacts, self.project
+        try:
+            pull_inputs(artefacts, project, episode_id)
+            pull_build(artefacts, project, episode_id)
+        except PipelineError as exc:
+            return EpisodeResult(episode_id, error=f"{exc.message} (from {artefacts.description})")
+        try:
+            result = build_episode(project, episode_id, self.threads,
+                                   after_step=lambda: push_build(artefacts, project, episode_id))
+        finally:
+            shutil.rmtree(project.episodes_dir / episode_id, ignore_errors=True)
+            shutil.rmtree(project.build_dir / episode_id, ignore_errors=True)
+        return result
 
 
 def _quiet_worker_logs() -> None:
@@ -173,10 +204,11 @@ def start_ray(address: str | None, workers: int | None) -> int:
 
 
 def run_catalogue(project: Project, ids: Sequence[str] = (), *, workers: int | None = None, address: str | None = None,
-                  show_stages: Sequence[str] = SHOW_STAGES,
+                  artefacts: str | None = None, show_stages: Sequence[str] = SHOW_STAGES,
                   on_result: Callable[[EpisodeResult], None] | None = None) -> CatalogueReport:
     """Build the episodes `ids` (default: all) on Ray, then the show-level stages; raise BatchError listing what
-    failed, after building everything else."""
+    failed, after building everything else. With `artefacts` (a store: s3://… or a folder) the workers build
+    from it and into it, and the driver pulls what they built before the show-level stages."""
     import ray
     from ray.util import ActorPool
 
@@ -192,13 +224,18 @@ def run_catalogue(project: Project, ids: Sequence[str] = (), *, workers: int | N
         if not results:
             raise InputError("no episodes under episodes/", hint="add one (see the README), or import a feed: make import FEED=…")
         raise BatchError("catalogue", "nothing to build", [f"episode {r.episode}: {r.error}" for r in results])
+    store = None
+    if artefacts:
+        store = open_artefacts(artefacts, project, loaded.show.s3)
+        log.info("catalogue: sharing inputs and artefacts through %s", store.description)
+        push_inputs(store, project, loaded.show, [i for i in buildable if i in loaded.episodes])
     ours = not ray.is_initialized()
     count = start_ray(address, workers) if ours else workers or int(ray.cluster_resources().get("CPU", 1))
     count = max(1, min(count, len(buildable) or 1))
     threads = max(1, (os.cpu_count() or 1) // count)
     try:
         actor = ray.remote(EpisodeBuilder).options(num_cpus=1, max_restarts=-1, max_task_retries=TASK_RETRIES)
-        pool = ActorPool([actor.remote(str(project.root), threads) for _ in range(count)])
+        pool = ActorPool([actor.remote(str(project.root), threads, artefacts, loaded.show.s3) for _ in range(count)])
         with progress_bar(len(buildable), "episodes", unit="episodes") as bar:
             for result in pool.map_unordered(lambda builder, episode_id: builder.build.remote(episode_id), buildable):
                 results.append(result)
@@ -210,6 +247,10 @@ def run_catalogue(project: Project, ids: Sequence[str] = (), *, workers: int | N
     finally:
         if ours:
             ray.shutdown()
+    if store:
+        for result in results:
+            if result.built:
+                pull_build(store, project, result.episode)
     ran_show = _show_stages(project, results, show_stages)
     report = CatalogueReport(sorted(results, key=lambda r: _natural(r.episode)), ran_show,
                              round(time.perf_counter() - started, 2), count)

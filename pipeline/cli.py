@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -68,6 +69,9 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     catalogue.add_argument("episodes", nargs="*", metavar="ID", help="episode ids (default: every episode)")
     catalogue.add_argument("--workers", type=int, metavar="N", help="episodes built at once (default: one per core)")
     catalogue.add_argument("--address", metavar="ADDR", help="a Ray cluster to run on (default: $RAY_ADDRESS, else embedded)")
+    catalogue.add_argument("--artefacts", metavar="STORE", default=os.environ.get("ARTEFACTS") or None,
+                           help="a store the workers share with this machine when they do not share its disk: "
+                                "s3://bucket/prefix or a shared folder (default: $ARTEFACTS, else the project folder)")
     catalogue.add_argument("--no-publish", action="store_true", help="build the feed and validate it, but do not publish")
 
     for spec in STAGES.values():
@@ -136,7 +140,7 @@ def run_catalogue_command(args: argparse.Namespace) -> list[Path]:
         raise UsageError(f"--workers {args.workers}: must be at least 1", hint="e.g. --workers 2")
     stages = [stage for stage in SHOW_STAGES if not (args.no_publish and stage == "publish")]
     report = run_catalogue(Project(args.root), args.episodes, workers=args.workers, address=args.address,
-                           show_stages=stages)
+                           artefacts=args.artefacts, show_stages=stages)
     log.info("catalogue: %s", report.summary())
     return []
 

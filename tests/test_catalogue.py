@@ -1,20 +1,25 @@
 """The catalogue on Ray: an imported old show built in parallel, up to date by make's own rule, on one node
-and on a real two-node Ray cluster on loopback whose workers get killed mid-build."""
+sharing the project folder, and on a real two-node Ray cluster on loopback whose workers share only an S3
+store (moto's server) and get killed mid-build."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 import feedparser
 import pytest
 import yaml
 
+from pipeline.artefacts import build_tree, manifest_key
 from pipeline.catalogue import CatalogueReport, run_catalogue
 from pipeline.config import Project
 from pipeline.errors import BatchError
@@ -22,9 +27,12 @@ from pipeline.graph import episode_steps, out_of_date
 from pipeline.imports import import_feed
 from pipeline.layout import episode_paths, feed_path
 from pipeline.serve import running_server
-from tests.conftest import REPO, copy_project
-from tests.test_import import old_show, write_feed
+from tests import media
+from tests.conftest import REPO, copy_project, s3_client
+from tests.test_import import item, old_show, rss, write_feed
 
+DATA = REPO / "tests" / "data"
+BROKEN = "9"
 GOOD = ("1", "2", "5")  # what write_feed's old show imports; 3 and 4 are its missing and fake enclosures
 STEPS = 5
 
@@ -42,23 +50,59 @@ def imported_show(tmp_path: Path) -> Project:
         write_feed(folder, base)
         with pytest.raises(BatchError):
             import_feed(project, base + "feed.xml")
-    broken = project.episodes_dir / "9"
-    broken.mkdir()
-    (broken / "recording.mp3").write_bytes(os.urandom(4000))
-    (broken / "episode.yaml").write_text(yaml.safe_dump({
-        "number": 9, "title": "Broken", "date": "2021-01-04T09:00:00-08:00", "recording": "recording.mp3",
-        "description": "Its recording is random bytes."}))
+    add_broken_episode(project, BROKEN)
     return project
 
 
-def catalogue(project: Project, **options: object) -> CatalogueReport:
+def add_broken_episode(project: Project, episode_id: str) -> None:
+    broken = project.episodes_dir / episode_id
+    broken.mkdir()
+    (broken / "recording.mp3").write_bytes(os.urandom(4000))
+    (broken / "episode.yaml").write_text(yaml.safe_dump({
+        "number": int(episode_id), "title": "Broken", "date": "2021-01-04T09:00:00-08:00", "recording": "recording.mp3",
+        "description": "Its recording is random bytes."}))
+
+
+def thirty_item_show(tmp_path: Path) -> tuple[Project, str]:
+    """An old show of 30 weekly episodes of real speech (2 s of JFK or Lucier each), half of them numbered by
+    `itunes:episode`, imported over HTTP: item 7's enclosure is missing and item 19's is not audio.
+    Returns the project and the import's error."""
+    project = copy_project(tmp_path / "show", episodes=())
+    show = yaml.safe_load(project.show_file.read_text())
+    show["video"]["formats"] = [{"name": "landscape", "width": 320, "height": 180}]
+    show["video"]["fps"] = 8
+    project.show_file.write_text(yaml.safe_dump(show, sort_keys=False))
+    folder = tmp_path / "old"
+    folder.mkdir()
+    first = datetime(2019, 1, 7, 9, tzinfo=timezone(timedelta(hours=-8)))
+    items = []
+    for index in range(1, 31):
+        source, offset = ("jfk.flac", (index % 4) * 2) if index % 2 else ("lucier.mp3", index * 3)
+        if index != 7:
+            media.ffmpeg("-ss", str(offset), "-i", DATA / source, "-t", "2", "-ac", "1", "-b:a", "32k",
+                         folder / f"{index}.mp3")
+        if index == 19:
+            (folder / f"{index}.mp3").write_text("<html>not audio</html>")
+        date = format_datetime(first + timedelta(weeks=index - 1))
+        items.append((f"old-{index}", f"Episode {index}", date, f"{index}.mp3", index if index % 3 == 0 else None))
+    with running_server(folder) as base:
+        (folder / "feed.xml").write_bytes(rss([item(guid, title, date, base + url, number=number)
+                                              for guid, title, date, url, number in items]))
+        with pytest.raises(BatchError) as caught:
+            import_feed(project, base + "feed.xml")
+    return project, str(caught.value)
+
+
+def catalogue(project: Project, broken: str = "9", **options: object) -> CatalogueReport:
+    """run_catalogue, which must report the broken episode (and only it) after building the others."""
     try:
-        return run_catalogue(project, **options)  # type: ignore[arg-type]
+        run_catalogue(project, **options)  # type: ignore[arg-type]
     except BatchError as exc:
         assert isinstance(exc.report, CatalogueReport)
-        assert [r.episode for r in exc.report.episodes if r.error] == ["9"], str(exc)
-        assert "episodes/9/recording.mp3" in str(exc) and "not a recognised audio or video format" in str(exc)
+        assert [r.episode for r in exc.report.episodes if r.error] == [broken], str(exc)
+        assert f"episodes/{broken}/recording.mp3" in str(exc) and "not a recognised audio or video format" in str(exc)
         return exc.report
+    raise AssertionError(f"episode {broken} was not reported")
 
 
 def make_is_up_to_date(project: Project, episode_id: str) -> bool:
@@ -81,48 +125,63 @@ def embedded_ray() -> Iterator[None]:
 
 
 @pytest.mark.slow
-def test_catalogue_builds_an_old_show_once_and_make_agrees(tmp_path: Path, embedded_ray: None) -> None:
-    project = imported_show(tmp_path)
-    first = catalogue(project, workers=2, show_stages=("feed", "validate"))
-    assert {r.episode: len(r.built) for r in first.episodes if not r.error} == dict.fromkeys(GOOD, STEPS)
-    assert first.show_stages == ["feed", "validate"] and first.audio_hours > 0
+def test_thirty_old_episodes_imported_and_built_once(tmp_path: Path, embedded_ray: None) -> None:
+    project, import_error = thirty_item_show(tmp_path)
+    assert "28 imported" in import_error and "2 failed" in import_error
+    assert "7.mp3: HTTP 404" in import_error and "19.mp3" in import_error
+    add_broken_episode(project, "99")
+    first = catalogue(project, "99", workers=2, show_stages=("feed", "validate"))
+    good = [r for r in first.episodes if not r.error]
+    assert len(good) == 28 and all(len(r.built) == STEPS for r in good)
 
     feed = feedparser.parse(feed_path(project).read_bytes())
-    assert sorted(entry.id for entry in feed.entries) == ["old-1", "old-2", "old-5"]  # the old guids, verbatim
-    assert {entry.id: entry.published for entry in feed.entries}["old-1"] == "Mon, 02 Nov 2020 09:00:00 -0800"
+    expected = {f"old-{i}" for i in range(1, 31)} - {"old-7", "old-19"}
+    assert {entry.id for entry in feed.entries} == expected  # the old guids, verbatim
+    first_date = datetime(2019, 1, 7, 9, tzinfo=timezone(timedelta(hours=-8)))
+    assert {entry.id: entry.published for entry in feed.entries}["old-30"] == format_datetime(first_date + timedelta(weeks=29))
 
-    again = catalogue(project, workers=2, show_stages=())
-    assert [(r.episode, r.built) for r in again.episodes if not r.error] == [(e, []) for e in GOOD]
-    for episode_id in GOOD:
-        assert make_is_up_to_date(project, episode_id), episode_id
+    again = catalogue(project, "99", workers=2, show_stages=())
+    assert not [r.episode for r in again.episodes if r.built]
+    assert make_is_up_to_date(project, good[0].episode) and make_is_up_to_date(project, good[-1].episode)
 
-    # an edit to one episode's notes settings: that episode's notes (and its MP3's chapters) only, for both
+    # an edit to one episode's description: that episode's notes (and its MP3's chapters) only, for both
     episode = project.episodes_dir / "2" / "episode.yaml"
     episode.write_text(yaml.safe_dump(yaml.safe_load(episode.read_text()) | {"description": "Edited by hand."}))
-    third = catalogue(project, workers=2, show_stages=())
+    third = catalogue(project, "99", workers=2, show_stages=())
     assert {r.episode: r.built for r in third.episodes if r.built} == {"2": ["notes", "tags"]}
     assert make_is_up_to_date(project, "2")
 
 
 @pytest.mark.slow
-def test_a_two_node_cluster_survives_killed_workers(tmp_path: Path) -> None:
+def test_a_two_node_cluster_shares_only_s3_and_survives_killed_workers(tmp_path: Path, bucket: str, aws_env: str) -> None:
+    """Two Ray nodes on loopback whose workers build in scratch folders of their own: inputs and artefacts go
+    through ARTEFACTS on moto's S3 server. Every builder is SIGKILLed once an episode is half built."""
     import ray
     from ray.cluster_utils import Cluster
 
     project = imported_show(tmp_path)
+    store = f"s3://{bucket}/artefacts/"
+    client = s3_client(aws_env)
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
     cluster.add_node(num_cpus=1)
     ray.init(address=cluster.address, log_to_driver=False)
     assert len([node for node in ray.nodes() if node["Alive"]]) == 2
     killed: list[int] = []
 
+    def pushed(episode_id: str) -> set[str]:
+        try:
+            body = client.get_object(Bucket=bucket, Key="artefacts/" + manifest_key(build_tree(episode_id)))["Body"]
+        except client.exceptions.NoSuchKey:
+            return set()
+        return {Path(name).name for name in json.loads(body.read())}
+
     def kill_mid_build() -> None:
-        """Once an episode is half built (its audio done, its transcript not yet), kill every builder."""
+        """Once the store holds an episode's audio and not yet its transcript, kill every builder."""
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not killed:
             for episode_id in GOOD:
-                paths = project.build_dir / episode_id
-                if (paths / "asr.wav").exists() and not (paths / "transcript.json").exists():
+                files = pushed(episode_id)
+                if "asr.wav" in files and "transcript.json" not in files:
                     found = subprocess.run(["pgrep", "-f", "ray::EpisodeBuilder"], capture_output=True, text=True)
                     for pid in map(int, found.stdout.split()):
                         os.kill(pid, signal.SIGKILL)
@@ -133,7 +192,7 @@ def test_a_two_node_cluster_survives_killed_workers(tmp_path: Path) -> None:
     killer = threading.Thread(target=kill_mid_build, daemon=True)
     killer.start()
     try:
-        report = catalogue(project, workers=2, show_stages=("feed",))
+        report = catalogue(project, workers=2, artefacts=store, show_stages=("feed",))
     finally:
         killer.join(timeout=5)
         ray.shutdown()
@@ -142,8 +201,12 @@ def test_a_two_node_cluster_survives_killed_workers(tmp_path: Path) -> None:
     built = {r.episode: r.built for r in report.episodes if not r.error}
     assert set(built) == set(GOOD)
     assert any(len(steps) < STEPS for steps in built.values())  # the retried episode did not redo its audio
+    for episode_id in GOOD:  # everything built went through the store, and came back with its times
+        assert {"asr.wav", "transcript.json", "captions.vtt"} <= pushed(episode_id)
     loaded_steps = _steps(project)
     assert not [step.name for steps in loaded_steps.values() for step in steps if out_of_date(step)]
+    for episode_id in GOOD:
+        assert make_is_up_to_date(project, episode_id), episode_id
     assert sorted(e.id for e in feedparser.parse(feed_path(project).read_bytes()).entries) == ["old-1", "old-2", "old-5"]
 
 

@@ -65,6 +65,10 @@ class Store(ABC):
         """Put every file; call `on_done` after each. Raises PublishError once all attempts have settled."""
 
     @abstractmethod
+    def download(self, key: str, destination: Path) -> bool:
+        """Copy one key to `destination` (whole or not at all); False when the target holds no such key."""
+
+    @abstractmethod
     def delete(self, keys: list[str]) -> None:
         """Remove keys (for --prune)."""
 

@@ -84,6 +84,19 @@ class LocalStore(Store):
                                    hint="check free disk space and the folder's permissions") from exc
             on_done(item)
 
+    def download(self, key: str, destination: Path) -> bool:
+        source = self._path(key)
+        if not source.is_file():
+            return False
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(destination) as tmp:
+                shutil.copyfile(source, tmp)
+        except OSError as exc:
+            raise PublishError(f"could not copy {source} to {destination}: {exc.strerror or exc}",
+                               hint="check free disk space and the folders' permissions") from exc
+        return True
+
     def delete(self, keys: list[str]) -> None:
         for key in keys:
             path = self._path(key)

@@ -17,8 +17,10 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+from pipeline.atomic import atomic_path
 from pipeline.config import S3Settings
 from pipeline.errors import PublishError
 from pipeline.stores.base import HASH_METADATA, LOCK_NAME, Store, StoredObject, Upload
@@ -248,6 +250,21 @@ class S3Store(Store):
                 others = ", ".join(f.key for f, _ in failures[1:4]) + (" …" if len(failures) > 4 else "")
                 error.message += f" (and {len(failures) - 1} more failed: {others})"
             raise error from exc
+
+    def download(self, key: str, destination: Path) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(destination) as tmp:
+                self.client.download_file(self.bucket, self.prefix + key, str(tmp), Config=self.transfer_config)
+        except ClientError as exc:
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise translate_error(exc, "download", self.location(key), self.endpoint_url) from exc
+        except (BotoCoreError, OSError) as exc:
+            raise translate_error(exc, "download", self.location(key), self.endpoint_url) from exc
+        return True
 
     def delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
