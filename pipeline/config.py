@@ -95,6 +95,73 @@ class Funding(StrictModel):
     text: str = "Support the show"
 
 
+class License(StrictModel):
+    """podcast:license: an SPDX identifier (cc-by-4.0) or a licence's name, with its text's URL for any other."""
+
+    name: str = Field(min_length=1, max_length=128)
+    url: WebUrl | None = None
+
+
+class Txt(StrictModel):
+    """podcast:txt: free text for services that read the feed, e.g. Apple's verification string."""
+
+    value: str = Field(min_length=1, max_length=4000)
+    purpose: str | None = Field(default=None, min_length=1, max_length=128, examples=["applepodcastsverify"])
+
+
+UPDATE_FREQUENCIES = {  # show.yaml's update_frequency → (podcast:updateFrequency rrule, its text)
+    "daily": ("FREQ=DAILY", "Daily"),
+    "weekdays": ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "Every weekday"),
+    "weekly": ("FREQ=WEEKLY", "Weekly"),
+    "biweekly": ("FREQ=WEEKLY;INTERVAL=2", "Every two weeks"),
+    "monthly": ("FREQ=MONTHLY", "Monthly"),
+    "yearly": ("FREQ=YEARLY", "Yearly"),
+    "complete": (None, "Complete: no new episodes"),
+}
+
+
+class RemoteFeed(StrictModel):
+    """A show in the podroll (podcast:remoteItem): its podcast:guid, and its feed's URL."""
+
+    feed_guid: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    feed_url: WebUrl | None = None
+    title: str | None = None
+
+
+class Location(StrictModel):
+    name: str = Field(min_length=1, max_length=128)
+    geo: str | None = Field(default=None, pattern=r"^geo:-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?(,-?\d+(\.\d+)?)?$",
+                            examples=["geo:30.2672,-97.7431"])
+    osm: str | None = Field(default=None, pattern=r"^[NWR]\d+(#\d+)?$", examples=["R113314"])
+
+
+class Chat(StrictModel):
+    """podcast:chat: where listeners talk during and after an episode."""
+
+    server: str = Field(pattern=r"^[A-Za-z0-9.-]+(:\d+)?$", examples=["irc.libera.chat"])
+    protocol: Literal["irc", "xmpp", "nostr", "matrix"]
+    account_id: str | None = None
+    space: str | None = None
+
+
+class SocialInteract(StrictModel):
+    """podcast:socialInteract: the post where an episode's comments live."""
+
+    uri: WebUrl
+    protocol: Literal["activitypub", "twitter", "lightning", "atproto", "bluesky", "hive", "matrix", "nostr"] = "activitypub"
+    account_id: str | None = None
+    account_url: WebUrl | None = None
+    priority: int | None = Field(default=None, ge=1)
+
+
+class Notifications(StrictModel):
+    """Apps told the moment a feed changes: a WebSub hub, and podping (when PODPING_TOKEN is set)."""
+
+    websub_hub: WebUrl | None = None
+    podping_url: WebUrl = "https://podping.cloud/"
+    attempts: int = Field(default=4, ge=1, le=10)
+
+
 class AudioSettings(StrictModel):
     loudness_lufs: float = Field(default=-16.0, ge=-30, le=-10)
     true_peak_db: float = Field(default=-1.0, ge=-9, le=0)
@@ -203,6 +270,13 @@ class ShowConfig(StrictModel):
     locked: LockedSettings | None = None
     persons: list[Person] = Field(default_factory=list)
     funding: list[Funding] = Field(default_factory=list)
+    license: License | None = None
+    txt: list[Txt] = Field(default_factory=list)
+    update_frequency: Literal[tuple(UPDATE_FREQUENCIES)] | None = None  # type: ignore[valid-type]
+    podroll: list[RemoteFeed] = Field(default_factory=list)
+    location: Location | None = None
+    chat: Chat | None = None
+    notify: Notifications = Field(default_factory=Notifications)
     audio: AudioSettings = Field(default_factory=AudioSettings)
     transcription: TranscriptionSettings = Field(default_factory=TranscriptionSettings)
     diarization: DiarizationSettings = Field(default_factory=DiarizationSettings)
@@ -230,6 +304,19 @@ class Chapter(StrictModel):
     start: Timestamp
     title: str = Field(min_length=1)
     url: WebUrl | None = None
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _parse_start(cls, value: Any) -> float:
+        return check_timestamp(value)
+
+
+class Soundbite(StrictModel):
+    """podcast:soundbite: a highlight apps can play as a preview."""
+
+    start: Timestamp
+    duration: float = Field(gt=0, le=300)
+    title: str | None = Field(default=None, max_length=128)
 
     @field_validator("start", mode="before")
     @classmethod
@@ -339,6 +426,10 @@ class EpisodeConfig(StrictModel):
     references: list[Reference] = Field(default_factory=list)
     chapters: list[Chapter] | None = None
     persons: list[Person] = Field(default_factory=list)
+    license: License | None = None  # the show's, unless this episode's differs
+    location: Location | None = None
+    social_interact: list[SocialInteract] = Field(default_factory=list)
+    soundbites: list[Soundbite] = Field(default_factory=list)
     guid: str | None = Field(default=None, min_length=1)  # an imported item's guid, kept verbatim in the feed
     imported: ImportedFrom | None = None
     draft: bool = False

@@ -124,3 +124,21 @@ def test_speaker_fields_are_checked(project: Project) -> None:
 def test_a_missing_voice_sample_names_the_show_file(project: Project) -> None:
     (project.config_dir / "voices" / "dana.mp3").unlink()
     assert "config/show.yaml: voices[0].sample: 'config/voices/dana.mp3' does not exist" in "\n".join(problems_of(project))
+
+
+def test_feed_settings_are_checked_up_front(project: Project) -> None:
+    data = yaml.safe_load(project.show_file.read_text())
+    data |= {"podroll": [{"feed_guid": "917393e3-1b1e-5cef-ace4-edaa54e1f810", "feed_url": "ftp://friends.example/feed"}],
+             "license": {"name": "custom", "url": "javascript:alert(1)"},
+             "txt": [{"value": "x" * 4001, "purpose": "applepodcastsverify"}],
+             "notify": {"websub_hub": "hub.example.net"},
+             "update_frequency": "fortnightly"}
+    project.show_file.write_text(yaml.safe_dump(data))
+    problems = problems_of(project)
+    text = "\n".join(problems)
+    assert "config/show.yaml: podroll[0].feed_url: 'ftp://friends.example/feed' must be an http:// or https:// URL" in text
+    assert "config/show.yaml: license.url: 'javascript:alert(1)' must be an http:// or https:// URL" in text
+    assert "config/show.yaml: txt[0].value:" in text and "4000" in text
+    assert "config/show.yaml: notify.websub_hub: 'hub.example.net' must be an http:// or https:// URL" in text
+    assert "config/show.yaml: update_frequency: 'fortnightly'" in text and "'weekly'" in text
+    assert len(problems) == 5

@@ -108,7 +108,8 @@ def _channel(**changes: object) -> FeedChannel:
 
 def _item(**changes: object) -> FeedItem:
     fields: dict = dict(
-        title="One", description_html="<p>Notes</p>", published=datetime(2026, 1, 5, 9, tzinfo=UTC), guid="g-1",
+        title="One", description_html="<p>Notes</p>", content_html="<p>Notes</p>", published=datetime(2026, 1, 5, 9, tzinfo=UTC),
+            guid="g-1",
         enclosure=Enclosure(BASE + "episodes/1-one/one.mp3", 1234, "audio/mpeg"), duration_seconds=61,
         number=1, page_url=BASE + "episodes/1-one/index.html", image_url=BASE + "cover.jpg",
     )
@@ -190,7 +191,9 @@ def test_feed_read_by_podcastparser_and_feedparser(show: Project) -> None:
     # & < > and non-ASCII text survive both parsers
     assert podcast["episodes"][0]["title"] == feed.entries[0].title == TRICKY_TITLE
     notes = episode_paths(show, episode).shownotes_html.read_text(encoding="utf-8").strip()
-    assert podcast["episodes"][0]["description_html"] == feed.entries[0].summary == notes
+    assert podcast["episodes"][0]["description_html"] == feed.entries[0].content[0].value == notes  # content:encoded
+    short = feed.entries[0].summary  # <description>: the summary, then a chapter per line starting with its time
+    assert len(short) <= 4000 and short.startswith("<p>") and "<p>00:00 Welcome<br />\n00:02 The end &amp; after</p>" in short
     assert "Fish & chips, 2 < 3 > 1, café crème, naïve 日本語." in podcast["episodes"][0]["description"]
 
     # Podcasting 2.0 tags, read with an XML parser (podcastparser 0.6.11 knows only the old namespace URI)

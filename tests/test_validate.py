@@ -78,7 +78,8 @@ def _feed_xml(tmp_path: Path) -> tuple[bytes, dict[str, Path]]:
         owner_email="host@show.example", explicit=False, podcast_guid=podcast_guid_for(BASE + "feed.xml"),
     )
     item = FeedItem(
-        title="One", description_html="<p>n</p>", published=datetime.fromisoformat("2026-01-05T09:00:00+00:00"),
+        title="One", description_html="<p>n</p>", content_html="<p>n</p>",
+        published=datetime.fromisoformat("2026-01-05T09:00:00+00:00"),
         guid="same", enclosure=Enclosure(BASE + "one.mp3", 999, "audio/mpeg"), duration_seconds=1, number=1,
         page_url=BASE + "one.html", image_url=BASE + "cover.jpg",
     )

@@ -11,7 +11,15 @@ from datetime import datetime
 
 from feedgen.feed import FeedGenerator
 
-from pipeline.feed.podcasting20 import FundingTag, PersonTag, PodcastingEntryExtension, PodcastingExtension, TranscriptTag
+from pipeline.feed.podcasting20 import (
+    ChannelTags,
+    FundingTag,
+    ItemTags,
+    PersonTag,
+    PodcastingEntryExtension,
+    PodcastingExtension,
+    TranscriptTag,
+)
 
 EXTENSION_NAME = "podcasting20"
 GENERATOR = "episode-pipeline (python-feedgen)"
@@ -27,7 +35,8 @@ class Enclosure:
 @dataclass(frozen=True)
 class FeedItem:
     title: str
-    description_html: str
+    description_html: str  # short, within Apple's limit, chapter times at the start of lines: <description>
+    content_html: str  # the whole show notes: <content:encoded>
     published: datetime  # time-zone aware
     guid: str
     enclosure: Enclosure
@@ -41,6 +50,7 @@ class FeedItem:
     transcripts: list[TranscriptTag] = field(default_factory=list)
     chapters_url: str | None = None
     persons: list[PersonTag] = field(default_factory=list)
+    tags: ItemTags = field(default_factory=ItemTags)
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,7 @@ class FeedChannel:
     locked_owner: str | None = None
     persons: list[PersonTag] = field(default_factory=list)
     funding: list[FundingTag] = field(default_factory=list)
+    tags: ChannelTags = field(default_factory=ChannelTags)
 
 
 def format_duration(seconds: float) -> str:
@@ -110,11 +121,13 @@ def render_feed(channel: FeedChannel, items: list[FeedItem]) -> bytes:
         p20.person(person)
     for funding in channel.funding:
         p20.funding(funding)
+    p20.tags(channel.tags)
 
     for item in items:
         entry = fg.add_entry(order="append")
         entry.title(item.title)
         entry.description(item.description_html)
+        entry.content(item.content_html, type="CDATA")
         entry.link(href=item.page_url)
         entry.guid(item.guid, permalink=False)
         entry.pubDate(item.published)
@@ -134,6 +147,7 @@ def render_feed(channel: FeedChannel, items: list[FeedItem]) -> bytes:
             p20_entry.chapters(item.chapters_url)
         for person in item.persons:
             p20_entry.person(person)
+        p20_entry.tags(item.tags)
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 

@@ -2,22 +2,82 @@
 
 from __future__ import annotations
 
+import functools
 import html
+import json
 from pathlib import Path
 
-from pipeline.config import Episode, Person, Project, ShowConfig
+from pipeline.config import UPDATE_FREQUENCIES, Chat, Episode, License, Location, Person, Project, ShowConfig
 from pipeline.feed.builder import Enclosure, FeedChannel, FeedItem
 from pipeline.feed.guid import item_guid
-from pipeline.feed.podcasting20 import FundingTag, PersonTag, TranscriptTag
+from pipeline.feed.podcasting20 import (
+    AlternateEnclosureTag,
+    ChannelTags,
+    ChapterMark,
+    ChatTag,
+    FundingTag,
+    ItemTags,
+    LicenseTag,
+    LocationTag,
+    PersonTag,
+    RemoteItemTag,
+    SocialInteractTag,
+    SoundbiteTag,
+    TrailerTag,
+    TranscriptTag,
+    TxtTag,
+    UpdateFrequencyTag,
+)
+from pipeline.formats.chapters import marks_from_document
 from pipeline.layout import cover_key, episode_paths, page_key, public_key, public_url
+from pipeline.notes.sentences import format_time
 from pipeline.speakers import episode_people, transcript_speakers
+
+DESCRIPTION_LIMIT = 4000  # characters: Apple Podcasts cuts <description> beyond this
 
 
 def person_tags(persons: list[Person]) -> list[PersonTag]:
     return [PersonTag(name=p.name, role=p.role, group=p.group, img=p.img, href=p.href) for p in persons]
 
 
-def show_channel(show: ShowConfig, cover: Path, feed_key: str, podcast_guid: str, medium: str = "podcast") -> FeedChannel:
+def license_tag(license: License | None) -> LicenseTag | None:
+    return LicenseTag(license.name, license.url) if license else None
+
+
+def location_tag(location: Location | None) -> LocationTag | None:
+    return LocationTag(location.name, location.geo, location.osm) if location else None
+
+
+def chat_tag(chat: Chat | None) -> ChatTag | None:
+    return ChatTag(chat.server, chat.protocol, chat.account_id, chat.space) if chat else None
+
+
+def channel_tags(show: ShowConfig, trailers: list[TrailerTag]) -> ChannelTags:
+    frequency = None
+    if show.update_frequency:
+        rrule, text = UPDATE_FREQUENCIES[show.update_frequency]
+        frequency = UpdateFrequencyTag(text, rrule, complete=rrule is None)
+    return ChannelTags(
+        license=license_tag(show.license),
+        txt=[TxtTag(txt.value, txt.purpose) for txt in show.txt],
+        update_frequency=frequency,
+        podroll=[RemoteItemTag(remote.feed_guid, remote.feed_url, remote.title) for remote in show.podroll],
+        location=location_tag(show.location),
+        chat=chat_tag(show.chat),
+        trailers=trailers,
+        hub=show.notify.websub_hub,
+    )
+
+
+def trailer_tags(items: list[FeedItem]) -> list[TrailerTag]:
+    """podcast:trailer for every trailer episode in the feed, with its enclosure."""
+    return [TrailerTag(item.title, item.enclosure.url, item.published, item.enclosure.length, item.enclosure.type,
+                       item.season)
+            for item in items if item.episode_type == "trailer"]
+
+
+def show_channel(show: ShowConfig, cover: Path, feed_key: str, podcast_guid: str, medium: str = "podcast",
+                 items: list[FeedItem] | None = None) -> FeedChannel:
     base = show.public_base
     locked = show.locked
     return FeedChannel(
@@ -39,10 +99,11 @@ def show_channel(show: ShowConfig, cover: Path, feed_key: str, podcast_guid: str
         locked_owner=(locked.owner or show.owner.email) if locked else None,
         persons=person_tags(show.persons),
         funding=[FundingTag(url=f.url, text=f.text) for f in show.funding],
+        tags=channel_tags(show, trailer_tags(items or [])),
     )
 
 
-def description_html(project: Project, episode: Episode) -> str:
+def notes_html(project: Project, episode: Episode) -> str:
     """The show-notes fragment from the notes stage, or the episode's description as a paragraph."""
     notes = episode_paths(project, episode).shownotes_html
     if notes.is_file():
@@ -52,11 +113,78 @@ def description_html(project: Project, episode: Episode) -> str:
     return f"<p>{html.escape(episode.config.description)}</p>"
 
 
+def chapter_marks(chapters_json: Path, duration: float) -> list[ChapterMark]:
+    if not chapters_json.is_file():
+        return []
+    document = json.loads(chapters_json.read_text(encoding="utf-8"))
+    return [ChapterMark(mark.start, mark.title, mark.url) for mark in marks_from_document(document, duration)]
+
+
+def short_description(text: str, chapters: list[ChapterMark], limit: int = DESCRIPTION_LIMIT) -> str:
+    """<description>: the episode's summary, then one chapter per line starting with its time (Spotify, YouTube
+    and several apps make those links), within Apple's limit: the summary is shortened, never the chapters."""
+    lines = "<br>\n".join(f"{format_time(mark.start)} {html.escape(mark.title)}" for mark in chapters)
+    chapters_html = f"\n<p>{lines}</p>" if lines else ""
+    room = limit - len(chapters_html) - len("<p></p>")
+    summary = html.escape(text.strip())
+    if len(summary) > room:
+        cut = html.escape(text.strip()[: max(room - 1, 0)])
+        while len(cut) > max(room - 1, 0):  # escaping made it longer
+            cut = cut[:-8]
+        summary = cut.rsplit(" ", 1)[0] + "…"
+    return f"<p>{summary}</p>{chapters_html}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _probed_duration(path: Path, _mtime_ns: int, _size: int) -> float:
+    from pipeline.tools.media import probe
+
+    return probe(path).duration
+
+
+def media_duration(path: Path) -> float:
+    """Seconds of a built file, probed once per content (the audio feed, the video feed and the site all ask)."""
+    stat = path.stat()
+    return _probed_duration(path, stat.st_mtime_ns, stat.st_size)
+
+
+def alternate_enclosures(project: Project, show: ShowConfig, episode: Episode) -> list[AlternateEnclosureTag]:
+    """The MP3 (the default) and every built MP4, so Podcasting 2.0 apps offer the video in the same episode."""
+    paths = episode_paths(project, episode)
+    base = show.public_base
+    found = []
+    candidates = [(paths.podcast_mp3, "audio/mpeg", "Audio", None)]
+    candidates += [(paths.video_mp4(video.name), "video/mp4", f"Video ({video.width}×{video.height})", video.height)
+                   for video in show.video.formats]
+    for path, kind, title, height in candidates:
+        if not path.is_file():
+            continue
+        size, duration = path.stat().st_size, media_duration(path)
+        found.append(AlternateEnclosureTag(kind, size, (public_url(base, public_key(episode, path)),),
+                                           bitrate=round(size * 8 / duration) if duration else None, height=height,
+                                           title=title, default=kind == "audio/mpeg"))
+    return found
+
+
+def item_tags(project: Project, show: ShowConfig, episode: Episode, chapters: list[ChapterMark]) -> ItemTags:
+    config = episode.config
+    differs = config.license is not None and config.license != show.license
+    return ItemTags(
+        season=config.season,
+        episode=config.number,
+        license=license_tag(config.license) if differs else None,
+        location=location_tag(config.location),
+        social_interact=[SocialInteractTag(s.uri, s.protocol, s.account_id, s.account_url, s.priority)
+                         for s in config.social_interact],
+        soundbites=[SoundbiteTag(bite.start, bite.duration, bite.title) for bite in config.soundbites],
+        alternate_enclosures=alternate_enclosures(project, show, episode),
+        chapters=chapters,
+    )
+
+
 def episode_item(project: Project, show: ShowConfig, cover: Path, episode: Episode, podcast_guid: str,
                  media: Path, media_type: str) -> FeedItem:
     """One feed item whose enclosure is `media` (the MP3, or an MP4 for the video feed)."""
-    from pipeline.tools.media import probe
-
     base = show.public_base
     paths = episode_paths(project, episode)
     language = show.transcription.language
@@ -69,15 +197,17 @@ def episode_item(project: Project, show: ShowConfig, cover: Path, episode: Episo
         )
         if path.is_file()
     ]
-    chapters = paths.chapters_json
     config = episode.config
+    duration = media_duration(media)
+    chapters = chapter_marks(paths.chapters_json, duration)
     return FeedItem(
         title=config.title,
-        description_html=description_html(project, episode),
+        description_html=short_description(config.summary or config.description, chapters),
+        content_html=notes_html(project, episode),
         published=config.date,
         guid=config.guid or item_guid(podcast_guid, config.number),
         enclosure=Enclosure(url=public_url(base, public_key(episode, media)), length=media.stat().st_size, type=media_type),
-        duration_seconds=probe(media).duration,
+        duration_seconds=duration,
         number=config.number,
         page_url=public_url(base, page_key(episode)),
         image_url=public_url(base, cover_key(cover)),
@@ -85,6 +215,7 @@ def episode_item(project: Project, show: ShowConfig, cover: Path, episode: Episo
         season=config.season,
         explicit=config.explicit,
         transcripts=transcripts,
-        chapters_url=public_url(base, public_key(episode, chapters)) if chapters.is_file() else None,
+        chapters_url=public_url(base, public_key(episode, paths.chapters_json)) if paths.chapters_json.is_file() else None,
         persons=person_tags(episode_people(config.persons or show.persons, transcript_speakers(paths.transcript_json))),
+        tags=item_tags(project, show, episode, chapters),
     )

@@ -1,4 +1,5 @@
-"""feedgen extension for the Podcasting 2.0 namespace, and iTunes `explicit` as Apple wants it.
+"""feedgen extension for the Podcasting 2.0 namespace, Podlove Simple Chapters, WebSub's hub link, and
+iTunes `explicit` as Apple wants it.
 
 Registered on a FeedGenerator with
 `fg.register_extension("podcasting20", PodcastingExtension, PodcastingEntryExtension, atom=False)`,
@@ -10,7 +11,9 @@ This extension owns that tag: it writes true/false, and corrects a yes/no/clean 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
@@ -18,6 +21,8 @@ from lxml import etree
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PSC_NS = "http://podlove.org/simple-chapters"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
 TRANSCRIPT_TYPES = ("text/vtt", "application/x-subrip", "application/json", "text/html", "text/plain", "application/srt")
 CHAPTERS_TYPE = "application/json+chapters"
@@ -46,8 +51,207 @@ class FundingTag:
     text: str
 
 
+@dataclass(frozen=True)
+class LicenseTag:
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class TxtTag:
+    value: str
+    purpose: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateFrequencyTag:
+    text: str
+    rrule: str | None = None
+    complete: bool = False
+
+
+@dataclass(frozen=True)
+class RemoteItemTag:
+    feed_guid: str
+    feed_url: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class LocationTag:
+    name: str
+    geo: str | None = None
+    osm: str | None = None
+
+
+@dataclass(frozen=True)
+class ChatTag:
+    server: str
+    protocol: str
+    account_id: str | None = None
+    space: str | None = None
+
+
+@dataclass(frozen=True)
+class TrailerTag:
+    title: str
+    url: str
+    published: datetime
+    length: int
+    type: str
+    season: int | None = None
+
+
+@dataclass(frozen=True)
+class AlternateEnclosureTag:
+    type: str
+    length: int
+    sources: tuple[str, ...]
+    bitrate: float | None = None
+    height: int | None = None
+    title: str | None = None
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class SoundbiteTag:
+    start: float
+    duration: float
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class SocialInteractTag:
+    uri: str
+    protocol: str
+    account_id: str | None = None
+    account_url: str | None = None
+    priority: int | None = None
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    start: float
+    title: str
+    href: str | None = None
+
+
+@dataclass
+class ChannelTags:
+    """The channel's tags beyond feedgen's, all optional."""
+
+    license: LicenseTag | None = None
+    txt: list[TxtTag] = field(default_factory=list)
+    update_frequency: UpdateFrequencyTag | None = None
+    podroll: list[RemoteItemTag] = field(default_factory=list)
+    location: LocationTag | None = None
+    chat: ChatTag | None = None
+    trailers: list[TrailerTag] = field(default_factory=list)
+    hub: str | None = None
+
+
+@dataclass
+class ItemTags:
+    """An item's tags beyond feedgen's, all optional."""
+
+    season: int | None = None
+    episode: int | None = None
+    license: LicenseTag | None = None
+    location: LocationTag | None = None
+    chat: ChatTag | None = None
+    social_interact: list[SocialInteractTag] = field(default_factory=list)
+    soundbites: list[SoundbiteTag] = field(default_factory=list)
+    alternate_enclosures: list[AlternateEnclosureTag] = field(default_factory=list)
+    chapters: list[ChapterMark] = field(default_factory=list)
+
+
 def _tag(name: str) -> str:
     return f"{{{PODCAST_NS}}}{name}"
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _element(parent: etree._Element, name: str, text: object = None, **attributes: object) -> etree._Element:
+    """A podcast:`name` child (or `{ns}name`), its text and the attributes that are not None."""
+    element = xml_elem(name if name.startswith("{") else _tag(name), parent)
+    if text is not None:
+        element.text = _value(text)
+    for key, value in attributes.items():
+        if value is not None:
+            element.attrib[key] = _value(value)
+    return element
+
+
+def psc_time(seconds: float) -> str:
+    """Podlove Simple Chapters' normal play time: HH:MM:SS.mmm."""
+    millis = round(seconds * 1000)
+    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
+
+
+def _add_license(parent: etree._Element, tag: LicenseTag | None) -> None:
+    if tag:
+        _element(parent, "license", tag.name, url=tag.url)
+
+
+def _add_location(parent: etree._Element, tag: LocationTag | None) -> None:
+    if tag:
+        _element(parent, "location", tag.name, geo=tag.geo, osm=tag.osm)
+
+
+def _add_chat(parent: etree._Element, tag: ChatTag | None) -> None:
+    if tag:
+        _element(parent, "chat", server=tag.server, protocol=tag.protocol, accountId=tag.account_id, space=tag.space)
+
+
+def add_channel_tags(channel: etree._Element, tags: ChannelTags) -> None:
+    if tags.hub:
+        _element(channel, f"{{{ATOM_NS}}}link", rel="hub", href=tags.hub)
+    _add_license(channel, tags.license)
+    for txt in tags.txt:
+        _element(channel, "txt", txt.value, purpose=txt.purpose)
+    if tags.update_frequency:
+        frequency = tags.update_frequency
+        _element(channel, "updateFrequency", frequency.text, rrule=frequency.rrule, complete=frequency.complete or None)
+    if tags.podroll:
+        podroll = _element(channel, "podroll")
+        for remote in tags.podroll:
+            _element(podroll, "remoteItem", feedGuid=remote.feed_guid, feedUrl=remote.feed_url, title=remote.title)
+    _add_location(channel, tags.location)
+    _add_chat(channel, tags.chat)
+    for trailer in tags.trailers:
+        _element(channel, "trailer", trailer.title, pubdate=format_datetime(trailer.published), url=trailer.url,
+                 length=trailer.length, type=trailer.type, season=trailer.season)
+
+
+def add_item_tags(entry: etree._Element, tags: ItemTags) -> None:
+    if tags.season is not None:
+        _element(entry, "season", tags.season)
+    if tags.episode is not None:
+        _element(entry, "episode", tags.episode)
+    _add_license(entry, tags.license)
+    _add_location(entry, tags.location)
+    _add_chat(entry, tags.chat)
+    for social in tags.social_interact:
+        _element(entry, "socialInteract", uri=social.uri, protocol=social.protocol, accountId=social.account_id,
+                 accountUrl=social.account_url, priority=social.priority)
+    for soundbite in tags.soundbites:
+        _element(entry, "soundbite", soundbite.title, startTime=float(soundbite.start), duration=float(soundbite.duration))
+    for alternate in tags.alternate_enclosures:
+        element = _element(entry, "alternateEnclosure", type=alternate.type, length=alternate.length,
+                           bitrate=alternate.bitrate, height=alternate.height, title=alternate.title,
+                           default=alternate.default or None)
+        for uri in alternate.sources:
+            _element(element, "source", uri=uri)
+    if tags.chapters:
+        chapters = _element(entry, f"{{{PSC_NS}}}chapters", version="1.2")
+        for mark in tags.chapters:
+            _element(chapters, f"{{{PSC_NS}}}chapter", start=psc_time(mark.start), title=mark.title, href=mark.href)
 
 
 def _set_explicit(parent: etree._Element, explicit: bool) -> None:
@@ -72,7 +276,8 @@ def _add_persons(parent: etree._Element, persons: list[PersonTag]) -> None:
 
 
 class PodcastingExtension(BaseExtension):
-    """Channel tags: podcast:guid, podcast:locked, podcast:medium, podcast:person, podcast:funding, itunes:explicit."""
+    """Channel tags: podcast:guid, podcast:locked, podcast:medium, podcast:person, podcast:funding, itunes:explicit,
+    and those of ChannelTags."""
 
     def __init__(self) -> None:
         self._guid: str | None = None
@@ -81,9 +286,13 @@ class PodcastingExtension(BaseExtension):
         self._persons: list[PersonTag] = []
         self._funding: list[FundingTag] = []
         self._explicit: bool | None = None
+        self._tags = ChannelTags()
 
     def extend_ns(self) -> dict[str, str]:
-        return {"podcast": PODCAST_NS, "itunes": ITUNES_NS}
+        return {"podcast": PODCAST_NS, "itunes": ITUNES_NS, "psc": PSC_NS, "atom": ATOM_NS}
+
+    def tags(self, tags: ChannelTags) -> None:
+        self._tags = tags
 
     def guid(self, value: str) -> None:
         self._guid = value
@@ -122,17 +331,22 @@ class PodcastingExtension(BaseExtension):
             element = xml_elem(_tag("funding"), channel)
             element.attrib["url"] = funding.url
             element.text = funding.text
+        add_channel_tags(channel, self._tags)
         return rss_feed
 
 
 class PodcastingEntryExtension(BaseEntryExtension):
-    """Item tags: podcast:transcript (several), podcast:chapters, podcast:person, itunes:explicit."""
+    """Item tags: podcast:transcript (several), podcast:chapters, podcast:person, itunes:explicit, and those of ItemTags."""
 
     def __init__(self) -> None:
         self._transcripts: list[TranscriptTag] = []
         self._chapters: str | None = None
         self._persons: list[PersonTag] = []
         self._explicit: bool | None = None
+        self._tags = ItemTags()
+
+    def tags(self, tags: ItemTags) -> None:
+        self._tags = tags
 
     def transcript(self, transcript: TranscriptTag) -> None:
         if transcript.type not in TRANSCRIPT_TYPES:
@@ -164,4 +378,5 @@ class PodcastingEntryExtension(BaseEntryExtension):
             element.attrib["url"] = self._chapters
             element.attrib["type"] = CHAPTERS_TYPE
         _add_persons(entry, self._persons)
+        add_item_tags(entry, self._tags)
         return entry

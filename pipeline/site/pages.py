@@ -19,7 +19,7 @@ from markupsafe import Markup
 from pipeline.atomic import write_text
 from pipeline.config import Episode, Project, ShowConfig
 from pipeline.errors import InputError
-from pipeline.feed.collect import description_html
+from pipeline.feed.collect import notes_html
 from pipeline.formats.chapters import marks_from_document
 from pipeline.formats.transcript import Transcript
 from pipeline.layout import INDEX_KEY, cover_key, episode_paths, episode_prefix, page_key, public_url, site_dir
@@ -173,7 +173,7 @@ def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_
         captions=captions.name if captions else None,
         captions_label=f"Captions ({show.transcription.language})",
         # The notes fragment is HTML the notes stage rendered from the creator's own Markdown.
-        notes_html=Markup(description_html(project, episode)),
+        notes_html=Markup(notes_html(project, episode)),
         segments=transcript_segments(transcript) if transcript else [],
         chapters=chapter_views(paths.chapters_json, duration_seconds) if paths.chapters_json.is_file() else [],
         downloads=downloads,

@@ -51,8 +51,8 @@ def run(ctx: Context) -> list[Path]:
         episode_item(project, show, cover, episode, podcast_guid, ctx.paths_of(episode).podcast_mp3, "audio/mpeg")
         for episode in episodes
     ]
-    written = write_audio_feeds(project, show_channel(show, cover, FEED_KEY, podcast_guid), audio_items,
-                                show.feed_page_size)
+    written = write_audio_feeds(project, show_channel(show, cover, FEED_KEY, podcast_guid, items=audio_items),
+                                audio_items, show.feed_page_size)
 
     video_format = show.video.feed_format
     videos = [(episode, ctx.paths_of(episode).video_mp4(video_format)) for episode in episodes] if video_format else []
@@ -61,7 +61,7 @@ def run(ctx: Context) -> list[Path]:
                    for episode, mp4 in videos if mp4.is_file()]
     video_feed: str | None = None
     if video_items:
-        channel = show_channel(show, cover, VIDEO_FEED_KEY, video_guid, medium="video")
+        channel = show_channel(show, cover, VIDEO_FEED_KEY, video_guid, medium="video", items=video_items)
         written.append(write_bytes(video_feed_path(project), render_feed(channel, video_items)))
         video_feed = VIDEO_FEED_KEY
     else:
