@@ -495,3 +495,88 @@ def test_every_feed_url_of_the_built_episode_resolves_to_an_uploaded_object(buil
     assert not any(key.endswith(("asr.wav", "normalised.mp3", "recording.mp3", ".yaml"))
                    for key in objects(aws_env, bucket, "show/"))
     assert episode_paths(built_463, ctx.episode).podcast_mp3.name in "".join(objects(aws_env, bucket, "show/"))
+
+
+# ---------------------------------------------------------------- telling apps: WebSub and podping
+# No real hub or podping service is reachable here: an HTTP server on loopback stands in for both.
+
+
+class StandIn:
+    """A WebSub hub at /hub and a podping endpoint at /podping on 127.0.0.1, recording what they are sent.
+    The first `failures` requests to each path are answered 503."""
+
+    def __init__(self, failures: int = 0) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlsplit
+
+        self.requests: list[tuple[str, str, dict[str, list[str]], str]] = []  # method, path, fields, Authorization
+        remaining = {"/hub": failures, "/podping": failures}
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def answer(self, fields: dict[str, list[str]]) -> None:
+                path = urlsplit(self.path).path
+                stand_in.requests.append((self.command, path, fields, self.headers.get("Authorization", "")))
+                failing = remaining.get(path, 0) > 0
+                remaining[path] = remaining.get(path, 0) - 1
+                self.send_response(503 if failing else (202 if path == "/hub" else 200))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+                self.answer(parse_qs(body))
+
+            def do_GET(self) -> None:
+                self.answer(parse_qs(urlsplit(self.path).query))
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def with_notify(ctx: Context, hub: str, podping: str) -> Context:
+    notify = ctx.show.notify.model_copy(update={"websub_hub": hub, "podping_url": podping})
+    return dataclasses.replace(ctx, show=ctx.show.model_copy(update={"notify": notify}))
+
+
+def test_a_publish_that_changes_the_feeds_tells_the_hub_and_podping(pub: Context, monkeypatch: pytest.MonkeyPatch,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("PODPING_TOKEN", "secret-token")
+    monkeypatch.setattr("pipeline.notify.BACKOFF_SECONDS", 0.01)
+    stand_in = StandIn(failures=1)  # each service fails once (the first feed): retried
+    try:
+        ctx = with_notify(pub, stand_in.base + "/hub", stand_in.base + "/podping")
+        publish_stage.run(with_target(ctx, "public/", dry_run=True))
+        assert stand_in.requests == []  # a dry run tells nobody
+
+        publish_stage.run(ctx)
+        base = ctx.show.public_base
+        feeds = [base + "feed.xml", base + "feed-video.xml"]
+        hub = [(fields["hub.mode"], fields["hub.url"]) for method, path, fields, _ in stand_in.requests
+               if path == "/hub" and method == "POST"]
+        assert hub == [(["publish"], [feeds[0]])] * 2 + [(["publish"], [feeds[1]])]  # once more after the 503
+        pings = [(fields["url"], fields["medium"], auth) for method, path, fields, auth in stand_in.requests
+                 if path == "/podping" and method == "GET"]
+        assert pings == [([feeds[0]], ["podcast"], "secret-token")] * 2 + [([feeds[1]], ["video"], "secret-token")]
+
+        told = len(stand_in.requests)
+        publish_stage.run(ctx)  # nothing changed: nobody is told
+        assert len(stand_in.requests) == told
+    finally:
+        stand_in.close()
+
+    # the services are down: a warning each, and the publish itself succeeds
+    (ctx.project.build_dir / "feed.xml").write_text((ctx.project.build_dir / "feed.xml").read_text() + "\n")
+    caplog.set_level(logging.WARNING, logger="pipeline.publish")
+    assert publish_stage.run(ctx)
+    assert "WebSub could not be told that " + feeds[0] + " changed" in caplog.text
+    assert "podping could not be told" in caplog.text and "next poll" in caplog.text

@@ -3,6 +3,7 @@
 Only the files `layout.publication()` lists ever go up (episode media and texts, the cover, build/site/**,
 the feeds) — never the recording, the configuration or intermediate files. Incremental (size + content hash),
 ordered (media, then pages, then feeds), locked per target, and nothing is deleted unless --prune is given.
+After a publish that changed a feed, the WebSub hub and podping are told (pipeline.notify; never in --dry-run).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -17,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline.context import Context
 from pipeline.errors import InputError, PublishError
-from pipeline.layout import FEED_KEY, Publication, feed_path
+from pipeline.layout import FEED_KEY, VIDEO_FEED_KEY, Publication, feed_path, public_url
 from pipeline.stores import LocalStore, Store, open_store
 from pipeline.stores.sync import Plan, SyncReport, apply_sync, plan_sync
 
@@ -119,6 +121,14 @@ def publish(ctx: Context, files: Publication | None = None) -> tuple[Store, Sync
     return store, report
 
 
+def tell_apps(ctx: Context, uploaded: list[str]) -> None:
+    """WebSub and podping, for the subscription feeds this publish changed (not the archive pages)."""
+    from pipeline.notify import notify_feeds
+
+    changed = [public_url(ctx.show.public_base, key) for key in (FEED_KEY, VIDEO_FEED_KEY) if key in uploaded]
+    notify_feeds(ctx.show.notify, changed, os.environ)
+
+
 def run(ctx: Context) -> list[Path]:
     """Publish; return the files written (folder target) or the build files uploaded (S3 target)."""
     files = ctx.publication()
@@ -126,6 +136,7 @@ def run(ctx: Context) -> list[Path]:
     log.info(report.summary())
     if report.dry_run:
         return []
+    tell_apps(ctx, report.uploaded)
     if isinstance(store, LocalStore):
         return [Path(store.location(key)) for key in report.uploaded]
     sources = {key: source for source, key in files.all}
