@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -160,3 +161,18 @@ def test_serve_command_line(tmp_path: Path) -> None:
     assert "--port" in shown.stdout and "--host" in shown.stdout and "public/" in shown.stdout
     missing = subprocess.run([*run, str(tmp_path / "nothing")], capture_output=True, text=True, cwd=REPO)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_page_notes_drop_the_sections_the_page_has_and_make_times_seek() -> None:
+    from pipeline.site.pages import page_notes
+
+    notes = ('<div class="shownotes"><h2>Chapters</h2>\n<ul><li>00:00 Intro</li></ul>\n<h2>Links</h2>\n'
+             '<ul><li><a href="https://x.example/">Study at 00:03</a> (mentioned at 02:38)</li>'
+             "<li>[1] A <em>study</em> (discussed at 1:01:06) &amp; 00:05</li></ul>\n"
+             '<h2>Transcript</h2><ul><li><a href="captions.vtt">WebVTT</a></li></ul></div>')
+    html = str(page_notes(notes))
+    assert "Chapters" not in html and "Transcript" not in html and "captions.vtt" not in html
+    assert '<a href="https://x.example/">Study at 00:03</a>' in html  # a link's own text is left alone
+    seeks = re.findall(r'<button type="button" class="seek" data-seek="(\d+)" aria-label="Play from ([\d:]+)">\2</button>', html)
+    assert seeks == [("158", "02:38"), ("3666", "1:01:06"), ("5", "00:05")]
+    assert "(discussed at <button" in html and "</button>) &amp; <button" in html

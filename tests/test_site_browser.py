@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from tests.test_site import publish_to_folder
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -33,6 +35,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.is_file():
+        if os.environ.get("CI"):  # in CI a missing browser is a failure, never a pass by skipping
+            pytest.fail("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
@@ -125,4 +129,60 @@ def test_demo_episode_page(browser, built_463, tmp_path: Path) -> None:  # type:
         page.wait_for_function(f"() => document.querySelector('#video-player').currentTime >= {start}", timeout=5_000)
         assert page.evaluate("document.querySelector('#video-player').currentTime") < start + 2
         assert problems == []
+        page.close()
+
+
+@pytest.fixture
+def demo_site(built_463, tmp_path: Path) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    public = publish_to_folder(built_463, tmp_path / "public")
+    with running_server(public) as base:
+        yield base, f"episodes/{episode_of(built_463, '463').key}/index.html"
+
+
+def test_demo_page_lists_chapters_and_transcript_once_and_every_time_seeks(browser, demo_site) -> None:  # type: ignore[no-untyped-def]
+    base, key = demo_site
+    page, problems = open_page(browser, base + key)
+    headings = page.locator("h2").all_inner_texts()
+    assert [h for h in headings if "hapter" in h] == ["Jump to a chapter"] and headings.count("Transcript") == 1
+    page.wait_for_function("() => document.querySelector('#video-player').readyState >= 1", timeout=10_000)
+    video_time = "document.querySelector('#video-player').currentTime"
+
+    # a time in the show notes ("mentioned at 02:38") is a button that seeks, by mouse and by keyboard
+    note_times = page.locator(".notes button.seek")
+    assert note_times.count() >= 2
+    first, second = (float(note_times.nth(i).get_attribute("data-seek") or "nan") for i in (0, 1))
+    note_times.nth(0).click()
+    page.wait_for_function(f"() => Math.abs({video_time} - {first}) < 1", timeout=5_000)
+    note_times.nth(1).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => Math.abs({video_time} - {second}) < 1", timeout=5_000)
+
+    # a click anywhere in a transcript paragraph seeks to it, not only on its time
+    paragraph = page.locator(".segment").nth(6)
+    start = float(paragraph.get_attribute("data-seek") or "nan")
+    box = paragraph.bounding_box()
+    assert box is not None
+    paragraph.click(position={"x": box["width"] * 0.6, "y": box["height"] / 2})  # on its words, past its time
+    page.wait_for_function(f"() => Math.abs({video_time} - {start}) < 1", timeout=5_000)
+    assert problems == []
+    page.close()
+
+
+def serious_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's audit of the page: the rules broken with a serious or critical impact, and where."""
+    if not AXE.is_file():
+        pytest.fail("axe-core is not installed: make test installs it (npm ci --prefix tests/js)")
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("async () => await axe.run(document)")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_show_and_episode_pages_pass_an_axe_audit(browser, demo_site, scheme: str) -> None:  # type: ignore[no-untyped-def]
+    base, key = demo_site
+    for url in (base, base + key):
+        page = browser.new_page(color_scheme=scheme)
+        page.goto(url, wait_until="load")
+        assert serious_violations(page) == [], url
         page.close()

@@ -7,6 +7,7 @@ so it links to them by file name; the show page and the cover sit at the root.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,67 @@ def clock(seconds: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+PAGE_SECTIONS = ("Chapters", "Transcript")  # the notes' own lists of these: the page has them as sections
+NOTE_TIME = re.compile(r"\b(?:(\d{1,2}):)?(\d{1,2}):(\d{2})\b")
+
+
+def page_notes(fragment: str) -> Markup:
+    """The show notes as the episode page shows them: without the Chapters and Transcript lists the page has as
+    its own sections, and every time in them ("mentioned at 02:38") a button that seeks the player."""
+    from lxml import html as lxml_html
+
+    if not fragment.strip():
+        return Markup("")
+    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    for heading in root.iter("h2"):
+        if heading.text_content().strip() in PAGE_SECTIONS:
+            following = heading.getnext()
+            if following is not None and following.tag in ("ul", "ol"):
+                following.drop_tree()
+            heading.drop_tree()
+    for element in list(root.iter()):
+        inside_a_link = any(parent.tag in ("a", "button") for parent in element.iterancestors())
+        if element.tag not in ("a", "button", "script", "style") and not inside_a_link:
+            _seek_buttons(element)
+    return Markup("".join(lxml_html.tostring(child, encoding="unicode") for child in root))
+
+
+def _seek_button(match: re.Match[str]):  # type: ignore[no-untyped-def]
+    from lxml import etree
+
+    hours, minutes, seconds = (int(group or 0) for group in match.groups())
+    button = etree.Element("button", type="button")
+    button.attrib.update({"class": "seek", "data-seek": str(hours * 3600 + minutes * 60 + seconds),
+                          "aria-label": f"Play from {match.group(0)}"})
+    button.text = match.group(0)
+    return button
+
+
+def _split_times(text: str) -> tuple[str, list]:  # type: ignore[type-arg]
+    """The text before the first time, and (button, text after it) for each time."""
+    matches = list(NOTE_TIME.finditer(text))
+    if not matches:
+        return text, []
+    ends = [following.start() for following in matches[1:]] + [len(text)]
+    return text[:matches[0].start()], [(_seek_button(m), text[m.end():end]) for m, end in zip(matches, ends, strict=True)]
+
+
+def _seek_buttons(element) -> None:  # type: ignore[no-untyped-def]
+    """Times in `element`'s own text, and in the text after each of its children, become seek buttons."""
+    def insert(at: int, pieces: list) -> None:  # type: ignore[type-arg]
+        for offset, (button, tail) in enumerate(pieces):
+            button.tail = tail
+            element.insert(at + offset, button)
+
+    if element.text:
+        element.text, pieces = _split_times(element.text)
+        insert(0, pieces)
+    for child in list(element):
+        if child.tail and child.tag != "button":
+            child.tail, pieces = _split_times(child.tail)
+            insert(element.index(child) + 1, pieces)
 
 
 def date_text(date: datetime) -> str:
@@ -173,7 +235,7 @@ def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_
         captions=captions.name if captions else None,
         captions_label=f"Captions ({show.transcription.language})",
         # The notes fragment is HTML the notes stage rendered from the creator's own Markdown.
-        notes_html=Markup(notes_html(project, episode)),
+        notes_html=page_notes(notes_html(project, episode)),
         segments=transcript_segments(transcript) if transcript else [],
         chapters=chapter_views(paths.chapters_json, duration_seconds) if paths.chapters_json.is_file() else [],
         downloads=downloads,

@@ -1,4 +1,5 @@
-// Transcript and chapter times seek the player; the segment being heard is highlighted.
+// Chapter, show-notes and transcript times seek the player, and so does a click anywhere in a transcript
+// paragraph; the segment being heard is highlighted. The times are buttons, so keyboards reach them too.
 (function () {
   "use strict";
   var players = Array.prototype.slice.call(document.querySelectorAll("audio.player, video.player"));
@@ -34,6 +35,8 @@
     var button = event.target.closest("[data-seek]");
     var player = activePlayer();
     if (!button || !player) { return; }
+    // A click that ends a text selection in the transcript is someone copying a quote, not seeking.
+    if (button.tagName !== "BUTTON" && String(window.getSelection()).length > 0) { return; }
     event.preventDefault();
     player.currentTime = Number(button.dataset.seek);
     highlight(player.currentTime);
