@@ -18,7 +18,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = {"transcribe": "benchmarks.transcribe", "ingest": "benchmarks.ingest", "speakers": "benchmarks.speakers",
-              "render": "benchmarks.render", "publish": "benchmarks.publish", "catalogue": "benchmarks.catalogue"}
+              "render": "benchmarks.render", "captions": "benchmarks.captions", "publish": "benchmarks.publish",
+              "catalogue": "benchmarks.catalogue"}
 
 
 def flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import CaptionSettings
-from pipeline.formats.captions import MIN_GAP, build_cues
+from pipeline.formats.captions import MIN_GAP, build_cues, stranded_sentence_start
 from pipeline.formats.transcript import Word
 
 TOLERANCE = 0.0015  # cue times are rounded to milliseconds
@@ -89,6 +89,22 @@ def test_breaks_at_sentence_end() -> None:
     cues = build_cues(words_from_text(text, 0.25), CaptionSettings())
     line_ends = [line[-1].text for cue in cues for line in cue.lines]
     assert "463." in line_ends and "syndrome?" in line_ends
+
+
+def test_no_cue_ends_on_the_first_words_of_a_new_sentence() -> None:
+    text = ("Cells talk to each other through proteins and hormones and even genes. So, what does that mean for us? "
+            "It means a lot, and we will see why. Yes. Then the second study asked the same question in older adults.")
+    cues = build_cues(words_from_text(text, 0.28), CaptionSettings())
+    assert not [cue.text for cue in cues if stranded_sentence_start(cue.words)]
+    assert "genes." in [cue.words[-1].text for cue in cues]  # that cue ends where its sentence does
+
+
+def test_stranded_sentence_start() -> None:
+    assert stranded_sentence_start(words_from_text("and even genes. So,"))
+    assert stranded_sentence_start(words_from_text("and even genes. So what"))
+    assert not stranded_sentence_start(words_from_text("and even genes. So what does"))
+    assert not stranded_sentence_start(words_from_text("and even genes."))
+    assert not stranded_sentence_start(words_from_text("Yes."))
 
 
 def test_pause_starts_a_new_cue_and_reading_speed_is_kept() -> None:

@@ -5,6 +5,8 @@ lines of at most `max_chars_per_line`, at most `max_lines` lines, cues of `min_d
 `max_duration` seconds, reading speed at most `max_chars_per_second` where the speech allows, breaks
 at punctuation and clause boundaries (never between an article and its noun), no cue across a pause
 longer than `max_pause`, no cue across a change of speaker, no overlaps, and at least two frames between cues.
+A cue rather ends where a sentence ends, and never ends on the first one or two words of a new sentence
+("…and even genes. So,"), which read badly.
 
 The words of each stretch of speech between long pauses are split into cues by dynamic programming
 over the possible break points: every cue costs a little, a cue that cannot be laid out or lasts too
@@ -52,6 +54,9 @@ CUE_COST = 3.0
 BALANCE_WEIGHT = 4.0
 READING_SPEED_WEIGHT = 4.0
 TOO_SHORT_COST = 3.0
+SENTENCE_SPAN_COST = 1.5  # a cue holding the end of one sentence and the start of the next
+STRANDED_START_COST = 60.0  # …and one or two words of that next sentence at its end: only when nothing else fits
+STRANDED_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -77,12 +82,27 @@ def _bare(text: str) -> str:
     return re.sub(r"[^\w']", "", text.lower().replace("’", "'"))
 
 
+def ends_sentence(word: Word) -> bool:
+    return word.text.rstrip(_CLOSERS).endswith((".", "?", "!", "…"))
+
+
+def sentence_ends(words: Sequence[Word]) -> list[int]:
+    """Indexes of the words that end a sentence."""
+    return [index for index, word in enumerate(words) if ends_sentence(word)]
+
+
+def stranded_sentence_start(words: Sequence[Word]) -> bool:
+    """Whether a cue of `words` ends on the first one or two words of a sentence that began inside it."""
+    inner = sentence_ends(words[:-1])
+    return bool(inner) and len(words) - 1 - inner[-1] <= STRANDED_WORDS
+
+
 def break_cost(before: Word, after: Word | None) -> float:
     """How bad it is to end a line or a cue between `before` and `after` (None: end of speech)."""
     if after is None:
         return 0.0
     tail = before.text.rstrip(_CLOSERS)
-    if tail.endswith((".", "?", "!", "…")):
+    if ends_sentence(before):
         return 0.0
     if tail.endswith((",", ";", ":", "–", "—", "-")):
         return 1.0
@@ -174,6 +194,9 @@ def _segment(words: list[Word], settings: CaptionSettings) -> list[tuple[int, in
     """Best split of one stretch of speech into cues: (start, end, lines) word ranges."""
     layout = _Layout(words, settings)
     count = len(words)
+    last_end = []  # last_end[i]: the last word at or before i that ends a sentence (-1: none)
+    for index, word in enumerate(words):
+        last_end.append(index if ends_sentence(word) else (last_end[-1] if last_end else -1))
     best = [0.0] + [math.inf] * count
     choice = [0] * (count + 1)
     for end in range(1, count + 1):
@@ -196,6 +219,9 @@ def _segment(words: list[Word], settings: CaptionSettings) -> list[tuple[int, in
                 cost += READING_SPEED_WEIGHT * (chars / shown / settings.max_chars_per_second - 1)
             if shown < settings.min_duration:
                 cost += TOO_SHORT_COST
+            inner_end = last_end[end - 2] if end - start > 1 else -1
+            if inner_end >= start:
+                cost += STRANDED_START_COST if end - 1 - inner_end <= STRANDED_WORDS else SENTENCE_SPAN_COST
             if best[start] + cost < best[end]:
                 best[end], choice[end] = best[start] + cost, start
     cues = []
