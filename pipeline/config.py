@@ -27,6 +27,7 @@ from pydantic import (
     Tag,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from pipeline.errors import ConfigError
@@ -209,15 +210,33 @@ class NotesSettings(StrictModel):
     credits: list[str] = Field(default_factory=list)
 
 
+AUDIOGRAM_SIZE = (1280, 720)  # a format without a size, for a recording with no picture
+
+
 class VideoFormat(StrictModel):
+    """A video to render. Without width and height: a video recording's own size (and always its own frame
+    rate), an audiogram at AUDIOGRAM_SIZE."""
+
     name: str = Field(pattern=r"^[a-z0-9-]+$")
-    width: int = Field(ge=128, le=3840)
-    height: int = Field(ge=128, le=3840)
+    width: int | None = Field(default=None, ge=128, le=3840)
+    height: int | None = Field(default=None, ge=128, le=3840)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> VideoFormat:
+        if (self.width is None) != (self.height is None):
+            raise ValueError("give both width and height, or neither (the recording's own size)")
+        return self
+
+    def size(self, recording_size: tuple[int, int] | None) -> tuple[int, int]:
+        """The frame size for a recording of `recording_size` (as displayed; None: no picture)."""
+        if self.width is not None and self.height is not None:
+            return self.width, self.height
+        return recording_size or AUDIOGRAM_SIZE
 
 
 class VideoSettings(StrictModel):
     formats: list[VideoFormat] = Field(
-        default_factory=lambda: [VideoFormat(name="landscape", width=1280, height=720)]
+        default_factory=lambda: [VideoFormat(name="landscape")]
     )
     fps: int = Field(default=24, ge=1, le=60)
     font: str | None = Field(default=None, description="TTF path; default: the bundled DejaVu Sans Bold")

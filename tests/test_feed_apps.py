@@ -106,7 +106,7 @@ def test_partytime_reads_every_item_tag_and_none_where_none_is_set(feed: Path) -
     audio, video = every["alternativeEnclosures"]
     paths = episode_paths(project, episode_of(project, "463"))
     assert (audio["type"], audio["default"], audio["length"]) == ("audio/mpeg", True, paths.podcast_mp3.stat().st_size)
-    assert (video["type"], video["height"], video["length"]) == ("video/mp4", 720, paths.video_mp4().stat().st_size)
+    assert (video["type"], video["height"], video["length"]) == ("video/mp4", 180, paths.video_mp4().stat().st_size)  # its own
     assert video["source"][0]["uri"].endswith(paths.video_mp4().name) and video["bitrate"] > 0
     assert every["podcastChapters"]["url"].endswith("/chapters.json")
     # partytime names SubRip by its own enum value, whichever of the two MIME types the feed uses

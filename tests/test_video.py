@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import struct
 from dataclasses import replace
 from pathlib import Path
@@ -318,6 +319,49 @@ def test_stage_burns_captions_over_a_video_recording(project: Project) -> None:
     assert first[20:80, 60:320].std(axis=1).mean() > 40  # the colour bars are there, not an audiogram
     audio = episode_paths(project, make_context(project, "463").episode).normalised_mp3
     assert abs(probe(mp4).duration - probe(audio).duration) < 0.1
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["camera", "rotated-phone-vfr"])
+def test_a_video_recording_keeps_its_own_size_and_frame_rate(project: Project, tmp_path: Path, phone: bool) -> None:
+    """A format without a size renders a video recording as it was shot: a 30 fps camera file stays 30 fps at
+    its size, a phone's rotated, variable-rate HEVC-style recording comes out upright at a constant rate."""
+    folder = project.episodes_dir / "463"
+    source = folder / "camera.mp4"
+    if phone:
+        stored = tmp_path / "stored.mp4"  # landscape frames at a varying rate (every 3rd frame dropped)
+        ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x176:rate=30:duration=4", "-f", "lavfi", "-i", "sine=duration=4",
+               "-vf", "select='not(eq(mod(n\\,3)\\,2))'", "-fps_mode", "vfr", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+               "-preset", "ultrafast", "-c:a", "aac", "-shortest", stored)
+        ffmpeg("-display_rotation", "90", "-i", stored, "-c", "copy", source)
+    else:
+        ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x176:rate=30:duration=4", "-f", "lavfi", "-i", "sine=duration=4",
+               "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", "-c:a", "aac", "-shortest", source)
+    episode_file = folder / "episode.yaml"
+    episode_file.write_text(episode_file.read_text().replace("recording: recording.mp3", "recording: camera.mp4"))
+    _prepare(project, SPOKEN, formats=[{"name": "landscape"}])
+    [_vtt, mp4] = run_stage(project, "video")
+    with av.open(str(mp4)) as container:
+        stream = container.streams.video[0]
+        size = (stream.codec_context.width, stream.codec_context.height)
+        decoded = list(container.decode(stream))
+    frames = [frame.time for frame in decoded]
+    rotation = int(getattr(decoded[0], "rotation", 0) or 0)
+    assert size == ((176, 320) if phone else (320, 176)) and rotation == 0  # upright pixels, no rotation flag left
+    steps = {round(b - a, 3) for a, b in itertools.pairwise(frames)}
+    expected = 1 / (probe(source).frame_rate or 30)
+    assert all(abs(step - expected) < 0.002 for step in steps)  # a constant rate: the recording's own
+
+
+def test_a_format_gives_both_sizes_or_neither() -> None:
+    from pydantic import ValidationError
+
+    from pipeline.config import VideoFormat
+
+    with pytest.raises(ValidationError, match="both width and height, or neither"):
+        VideoFormat(name="odd", width=640)
+    assert VideoFormat(name="own").size((1920, 1080)) == (1920, 1080)
+    assert VideoFormat(name="own").size(None) == (1280, 720)
+    assert VideoFormat(name="asked", width=1080, height=1920).size((3840, 2160)) == (1080, 1920)
 
 
 def test_stage_without_speech_renders_without_captions(project: Project) -> None:

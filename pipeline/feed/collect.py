@@ -32,6 +32,7 @@ from pipeline.formats.chapters import marks_from_document
 from pipeline.layout import cover_key, episode_paths, page_key, public_key, public_url
 from pipeline.notes.sentences import format_time
 from pipeline.speakers import episode_people, transcript_speakers
+from pipeline.tools.media import MediaInfo
 
 DESCRIPTION_LIMIT = 4000  # characters: Apple Podcasts cuts <description> beyond this
 
@@ -136,16 +137,20 @@ def short_description(text: str, chapters: list[ChapterMark], limit: int = DESCR
 
 
 @functools.lru_cache(maxsize=4096)
-def _probed_duration(path: Path, _mtime_ns: int, _size: int) -> float:
+def _probed(path: Path, _mtime_ns: int, _size: int) -> MediaInfo:
     from pipeline.tools.media import probe
 
-    return probe(path).duration
+    return probe(path)
+
+
+def media_info(path: Path) -> MediaInfo:
+    """A built file's duration and picture, probed once per content (the audio feed, the video feed and the site ask)."""
+    stat = path.stat()
+    return _probed(path, stat.st_mtime_ns, stat.st_size)
 
 
 def media_duration(path: Path) -> float:
-    """Seconds of a built file, probed once per content (the audio feed, the video feed and the site all ask)."""
-    stat = path.stat()
-    return _probed_duration(path, stat.st_mtime_ns, stat.st_size)
+    return media_info(path).duration
 
 
 def alternate_enclosures(project: Project, show: ShowConfig, episode: Episode) -> list[AlternateEnclosureTag]:
@@ -153,16 +158,17 @@ def alternate_enclosures(project: Project, show: ShowConfig, episode: Episode) -
     paths = episode_paths(project, episode)
     base = show.public_base
     found = []
-    candidates = [(paths.podcast_mp3, "audio/mpeg", "Audio", None)]
-    candidates += [(paths.video_mp4(video.name), "video/mp4", f"Video ({video.width}×{video.height})", video.height)
-                   for video in show.video.formats]
-    for path, kind, title, height in candidates:
+    candidates = [(paths.podcast_mp3, "audio/mpeg"), *((paths.video_mp4(video.name), "video/mp4")
+                                                      for video in show.video.formats)]
+    for path, kind in candidates:
         if not path.is_file():
             continue
-        size, duration = path.stat().st_size, media_duration(path)
+        size, info = path.stat().st_size, media_info(path)
+        height = info.height if info.has_video else None
+        title = f"Video ({info.width}×{info.height})" if info.has_video else "Audio"
         found.append(AlternateEnclosureTag(kind, size, (public_url(base, public_key(episode, path)),),
-                                           bitrate=round(size * 8 / duration) if duration else None, height=height,
-                                           title=title, default=kind == "audio/mpeg"))
+                                           bitrate=round(size * 8 / info.duration) if info.duration else None,
+                                           height=height, title=title, default=kind == "audio/mpeg"))
     return found
 
 

@@ -1,7 +1,8 @@
 """Stage `video`: the captioned MP4 (one per configured format) and the WebVTT beside it.
 
-A recording with a picture gets the captions burned over it; an audio-only recording becomes an
-audiogram (cover, titles, progress bar, captions with the spoken word highlighted).
+A recording with a picture gets the captions burned over it, at its own size and frame rate unless the
+format gives a size (upright: ffmpeg applies a phone's rotation; a variable frame rate becomes constant);
+an audio-only recording becomes an audiogram (cover, titles, progress bar, captions with the spoken word highlighted).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def run(ctx: Context) -> list[Path]:
     fps = float(settings.fps) if audiogram else (recording.frame_rate or float(settings.fps))
     with tempfile.TemporaryDirectory(prefix="video-") as scratch:
         for video_format in formats:
-            width, height = even(video_format.width), even(video_format.height)
+            width, height = (even(side) for side in video_format.size(None if audiogram else recording.display_size))
             picture, progress, level_meter = ctx.episode.recording, None, None
             if audiogram:
                 band = CaptionPainter(style, width, height, cues).band

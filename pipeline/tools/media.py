@@ -21,6 +21,13 @@ class MediaInfo:
     sample_rate: int = 0
     frame_rate: float | None = None  # of the picture; None without one, or when it is not worth trusting
 
+    @property
+    def display_size(self) -> tuple[int, int] | None:
+        """The picture's size as shown (a phone's portrait video is stored landscape with a rotation)."""
+        if not self.has_video or not self.width or not self.height:
+            return None
+        return (self.height, self.width) if abs(self.rotation) % 180 == 90 else (self.width, self.height)
+
 
 def probe(path: Path) -> MediaInfo:
     """Duration and streams of a recording; InputError naming the file for anything unusable."""
