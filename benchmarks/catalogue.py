@@ -81,7 +81,7 @@ def run(root: Path) -> dict[str, Any]:
                 venv = Path(sys.executable).parent.parent
                 makefile = (f"all: {' '.join(f'e{i}' for i in ids)}\ne%:\n\t{pipeline} check-config $* && "
                             f"$(MAKE) -f {root / 'Makefile'} VENV={venv} EPISODE_CHECKED=1 EPISODE=$* "
-                            "ingest transcribe notes video\n")
+                            "ingest transcribe notes video clips\n")
                 started = time.perf_counter()
                 done = subprocess.run(command, cwd=show, env=env, input=makefile, capture_output=True, text=True)
                 if done.returncode != 0:

@@ -257,6 +257,23 @@ class VideoSettings(StrictModel):
         return self.formats[0].name if self.formats else None
 
 
+class ClipSettings(StrictModel):
+    """The short captioned videos picked from each episode (`pipeline clips`)."""
+
+    count: int = Field(default=3, ge=0, le=10)
+    min_seconds: float = Field(default=30.0, ge=5, le=180)
+    max_seconds: float = Field(default=60.0, ge=5, le=180)
+    formats: list[VideoFormat] = Field(default_factory=lambda: [VideoFormat(name="vertical", width=1080, height=1920)],
+                                       min_length=1)
+    max_chars_per_line: int = Field(default=18, ge=8, le=42)  # large captions: two short lines
+
+    @model_validator(mode="after")
+    def _lengths(self) -> ClipSettings:
+        if self.min_seconds > self.max_seconds:
+            raise ValueError(f"min_seconds ({self.min_seconds:g}) is longer than max_seconds ({self.max_seconds:g})")
+        return self
+
+
 class S3Settings(StrictModel):
     region: str | None = None
     profile: str | None = None
@@ -303,6 +320,7 @@ class ShowConfig(StrictModel):
     captions: CaptionSettings = Field(default_factory=CaptionSettings)
     notes: NotesSettings = Field(default_factory=NotesSettings)
     video: VideoSettings = Field(default_factory=VideoSettings)
+    clips: ClipSettings = Field(default_factory=ClipSettings)
     s3: S3Settings = Field(default_factory=S3Settings)
 
     @property
@@ -341,6 +359,39 @@ class Soundbite(StrictModel):
     @classmethod
     def _parse_start(cls, value: Any) -> float:
         return check_timestamp(value)
+
+
+class ClipChoice(StrictModel):
+    """A clip pinned (or vetoed) in episode.yaml: by its times, or by words spoken in it."""
+
+    start: Timestamp | None = None
+    end: Timestamp | None = None
+    quote: str | None = Field(default=None, min_length=3)
+    veto: bool = False  # no clip may overlap this one
+    title: str | None = Field(default=None, max_length=128)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _parse_time(cls, value: Any) -> float | None:
+        return None if value is None else check_timestamp(value)
+
+    @model_validator(mode="after")
+    def _times_or_words(self) -> ClipChoice:
+        if self.quote is None and (self.start is None or self.end is None):
+            raise ValueError("give start and end (times in the episode), or quote (words spoken in the clip)")
+        if self.start is not None and self.end is not None:
+            length = self.end - self.start
+            if not self.veto and not 5 <= length <= 180:
+                raise ValueError(f"a clip lasts 5 to 180 s; {format_seconds(self.start)}–{format_seconds(self.end)} "
+                                 f"is {length:g} s")
+            if length <= 0:
+                raise ValueError("end must come after start")
+        return self
+
+
+def format_seconds(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{rest:02d}"
 
 
 class Reference(BaseModel):
@@ -449,6 +500,7 @@ class EpisodeConfig(StrictModel):
     location: Location | None = None
     social_interact: list[SocialInteract] = Field(default_factory=list)
     soundbites: list[Soundbite] = Field(default_factory=list)
+    clips: list[ClipChoice] = Field(default_factory=list)
     guid: str | None = Field(default=None, min_length=1)  # an imported item's guid, kept verbatim in the feed
     imported: ImportedFrom | None = None
     draft: bool = False

@@ -70,6 +70,11 @@ def episode_steps(project: Project, show: ShowConfig, episode: Episode, paths: E
              (*recordings, paths.normalised_mp3, paths.transcript_json, paths.captions_vtt, config("video"), cover,
               *stage_code("video"), *code("pipeline/formats/captions.py")),
              (*videos, paths.video_vtt)),
+        # clips.json is written last and lists the clips' videos and posters (how many depends on the episode)
+        Step("clips", "clips", (),
+             (*recordings, paths.normalised_mp3, paths.transcript_json, config("clips"), cover, *stage_code("clips"),
+              *code("pipeline/video/*.py", "pipeline/formats/captions.py", "pipeline/notes/sentences.py")),
+             (paths.clips_json,)),
     ]
 
 

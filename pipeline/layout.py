@@ -75,6 +75,28 @@ class EpisodePaths:
         return self.build / f"{self.slug}{suffix}.mp4"
 
     @property
+    def clips_json(self) -> Path:  # the clips picked, why, and their files (written last by the clips stage)
+        return self.build / "clips.json"
+
+    def clip_mp4(self, number: int, format_name: str, first: bool = True) -> Path:
+        return self.build / "clips" / (f"{number}.mp4" if first else f"{number}-{format_name}.mp4")
+
+    def clip_poster(self, number: int) -> Path:
+        return self.build / "clips" / f"{number}.jpg"
+
+    def clip_vtt(self, number: int) -> Path:
+        return self.build / "clips" / f"{number}.vtt"
+
+    def clip_files(self) -> list[Path]:
+        """The clips' videos and posters that clips.json lists."""
+        import json
+
+        if not self.clips_json.is_file():
+            return []
+        listed = json.loads(self.clips_json.read_text(encoding="utf-8")).get("clips", [])
+        return [self.build / name for clip in listed for name in (*clip["videos"].values(), clip["poster"], clip["captions"])]
+
+    @property
     def video_vtt(self) -> Path:  # the WebVTT beside the MP4, for web players
         return self.build / f"{self.slug}.vtt"
 
@@ -100,8 +122,8 @@ def page_key(episode: Episode) -> str:
 
 
 def public_key(episode: Episode, path: Path) -> str:
-    """The key a build file of `episode` is published under."""
-    return episode_prefix(episode) + path.name
+    """The key a build file of `episode` is published under (a clip's under clips/)."""
+    return episode_prefix(episode) + (f"clips/{path.name}" if path.parent.name == "clips" else path.name)
 
 
 def public_url(base: str, key: str) -> str:
@@ -122,6 +144,7 @@ def public_files(paths: EpisodePaths, video_formats: list[str]) -> list[Path]:
         paths.video_vtt,
     ]
     files += [paths.video_mp4(name) for name in video_formats]
+    files += [paths.clips_json, *paths.clip_files()]
     return files
 
 

@@ -54,8 +54,17 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
             "video": _dump(show.video),
             "slug": episode.slug,
         },
+        "clips": {
+            "show": show_identity,
+            "number": ep.number,
+            "title": ep.title,
+            "clips": _dump(show.clips),
+            "choices": [_dump(choice) for choice in ep.clips],
+            "video": {key: value for key, value in _dump(show.video).items() if key != "formats"},
+        },
         "feed": {
-            "show": show.model_dump(mode="json", exclude={"transcription", "captions", "video", "audio", "s3", "publish_target"})
+            "show": show.model_dump(mode="json", exclude={"transcription", "captions", "video", "clips", "audio", "s3",
+                                                          "publish_target"})
             # The guid the feed will carry, so that the feed stage appending it to show.yaml changes nothing here.
             | {"podcast_guid": effective_podcast_guid(show)},
             "episode": ep.model_dump(mode="json"),

@@ -34,7 +34,7 @@ from tests.test_import import item, old_show, rss, write_feed
 DATA = REPO / "tests" / "data"
 BROKEN = "9"
 GOOD = ("1", "2", "5")  # what write_feed's old show imports; 3 and 4 are its missing and fake enclosures
-STEPS = 5
+STEPS = 6  # audio, transcribe, notes, tags, video, clips
 
 
 def imported_show(tmp_path: Path) -> Project:
@@ -107,7 +107,7 @@ def catalogue(project: Project, broken: str = "9", **options: object) -> Catalog
 
 def make_is_up_to_date(project: Project, episode_id: str) -> bool:
     """`make -q` over the episode's steps, with the repository's Makefile: 0 when nothing would be rebuilt."""
-    targets = ["ingest", "transcribe", "notes", "video"]
+    targets = ["ingest", "transcribe", "notes", "video", "clips"]
     done = subprocess.run(["make", "-q", "-f", str(REPO / "Makefile"), "-C", str(project.root), "EPISODE_CHECKED=1",
                            f"EPISODE={episode_id}", f"VENV={REPO / '.venv'}", *targets], capture_output=True, text=True)
     return done.returncode == 0

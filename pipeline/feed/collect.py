@@ -172,6 +172,14 @@ def alternate_enclosures(project: Project, show: ShowConfig, episode: Episode) -
     return found
 
 
+def clip_soundbites(clips_json: Path) -> list[SoundbiteTag]:
+    """The clips the clips stage picked, as podcast:soundbite."""
+    if not clips_json.is_file():
+        return []
+    listed = json.loads(clips_json.read_text(encoding="utf-8")).get("clips", [])
+    return [SoundbiteTag(clip["start"], round(clip["end"] - clip["start"], 3), clip["title"][:128]) for clip in listed]
+
+
 def item_tags(project: Project, show: ShowConfig, episode: Episode, chapters: list[ChapterMark]) -> ItemTags:
     config = episode.config
     differs = config.license is not None and config.license != show.license
@@ -182,7 +190,8 @@ def item_tags(project: Project, show: ShowConfig, episode: Episode, chapters: li
         location=location_tag(config.location),
         social_interact=[SocialInteractTag(s.uri, s.protocol, s.account_id, s.account_url, s.priority)
                          for s in config.social_interact],
-        soundbites=[SoundbiteTag(bite.start, bite.duration, bite.title) for bite in config.soundbites],
+        soundbites=[*(SoundbiteTag(bite.start, bite.duration, bite.title) for bite in config.soundbites),
+                    *clip_soundbites(episode_paths(project, episode).clips_json)],
         alternate_enclosures=alternate_enclosures(project, show, episode),
         chapters=chapters,
     )

@@ -149,6 +149,15 @@ class ChapterView:
 
 
 @dataclass(frozen=True)
+class ClipView:
+    video: str  # relative to the episode page
+    poster: str
+    captions: str
+    title: str
+    label: str  # where it comes from in the episode
+
+
+@dataclass(frozen=True)
 class EpisodeView:
     number: int
     title: str
@@ -165,6 +174,7 @@ class EpisodeView:
     segments: list[SegmentView] = field(default_factory=list)
     chapters: list[ChapterView] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
+    clips: list[ClipView] = field(default_factory=list)
 
 
 def render_show_page(show: ShowView, episodes: list[EpisodeView], language: str) -> str:
@@ -199,6 +209,19 @@ def chapter_views(chapters_json: Path, duration: float) -> list[ChapterView]:
         raise InputError(f"{chapters_json}: not a Podcasting 2.0 chapters file ({exc})",
                          hint="run the notes stage again") from exc
     return [ChapterView(start=mark.start, label=clock(mark.start), title=mark.title, url=mark.url) for mark in marks]
+
+
+def clip_views(clips_json: Path) -> list[ClipView]:
+    """The clips clips.json lists, with paths relative to the episode page (their files sit in clips/ beside it)."""
+    if not clips_json.is_file():
+        return []
+    views = []
+    for clip in json.loads(clips_json.read_text(encoding="utf-8")).get("clips", []):
+        video = Path(next(iter(clip["videos"].values()))).name
+        views.append(ClipView(video=f"clips/{video}", poster=f"clips/{Path(clip['poster']).name}",
+                              captions=f"clips/{Path(clip['captions']).name}", title=clip["title"],
+                              label=f"{clock(clip['start'])}–{clock(clip['end'])}"))
+    return views
 
 
 def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_seconds: float,
@@ -239,6 +262,7 @@ def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_
         segments=transcript_segments(transcript) if transcript else [],
         chapters=chapter_views(paths.chapters_json, duration_seconds) if paths.chapters_json.is_file() else [],
         downloads=downloads,
+        clips=clip_views(paths.clips_json),
     )
 
 

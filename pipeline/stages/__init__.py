@@ -32,6 +32,7 @@ STAGES: dict[str, StageSpec] = {
                   "Whisper transcript with word timestamps; captions (SRT, WebVTT) and transcripts"),
         StageSpec("notes", "pipeline.stages.notes", "show notes (Markdown, HTML) with links, citations and chapters"),
         StageSpec("video", "pipeline.stages.video", "captioned video (an audiogram for audio-only recordings)"),
+        StageSpec("clips", "pipeline.stages.clips", "the episode's best moments as short vertical captioned videos"),
         StageSpec("feed", "pipeline.stages.feed", "RSS feeds (audio and video) and the web site"),
         StageSpec("validate", "pipeline.stages.validate", "check the feeds and artwork against Apple's and Podcasting 2.0 rules"),
         StageSpec("publish", "pipeline.stages.publish", "upload the public files, the site and the feeds to S3 or a folder"),

@@ -49,6 +49,8 @@ class RenderSpec:
     audio_bitrate_kbps: int = 128
     progress: Bar | None = None  # grows from left to right over the whole duration
     level_meter: Bar | None = None  # follows the loudness of the audio, growing from its centre
+    audio_start: float = 0.0  # seconds into `audio` (and into a moving `picture`) where the video begins: a clip
+    crop: bool = False  # fill the frame, cutting the picture's edges (a clip), instead of fitting it whole
 
 
 def frame_rate(fps: float) -> str:
@@ -67,12 +69,11 @@ def filter_graph(spec: RenderSpec, band: Box | None, caption_input: int) -> str:
         # One decoded frame repeated in memory; `-loop 1` would decode the image again for every frame.
         chain = [f"[0:v]scale={w}:{h},setsar=1,format=yuv420p,loop=loop=-1:size=1:start=0[base]"]
     else:
-        # Fit the picture into the frame (ffmpeg has already applied any rotation); a picture shorter than
-        # the audio holds its last frame.
-        chain = [
-            f"[0:v]scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,"
-            f"fps={fps},format=yuv420p,tpad=stop=-1:stop_mode=clone[base]"
-        ]
+        # Fit the picture into the frame, or fill it cutting the edges (ffmpeg has already applied any rotation);
+        # a picture shorter than the audio holds its last frame.
+        fit = (f"scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h}" if spec.crop else
+               f"scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2")
+        chain = [f"[0:v]{fit},setsar=1,fps={fps},format=yuv420p,tpad=stop=-1:stop_mode=clone[base]"]
     label = "base"
     if spec.progress is not None:
         box = spec.progress.box
@@ -100,11 +101,12 @@ def filter_graph(spec: RenderSpec, band: Box | None, caption_input: int) -> str:
 def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None) -> list[str]:
     # Progress comes from the frames we send; without a caption pipe, from ffmpeg's own stats lines.
     args: list[str | Path] = ["-nostats" if band is not None else "-stats", "-loglevel", "warning"]
+    seek = ["-ss", f"{spec.audio_start:.3f}"] if spec.audio_start else []
     if spec.picture_is_still:
         args += ["-framerate", frame_rate(spec.fps), "-i", spec.picture]
     else:
-        args += ["-i", spec.picture]
-    args += ["-i", spec.audio]
+        args += [*seek, "-i", spec.picture]
+    args += [*seek, "-i", spec.audio]
     inputs = 2
     caption_input = -1
     if band is not None:
