@@ -8,7 +8,10 @@ Same input and settings for all three (size, fps, libx264 preset and CRF, AAC):
 - ours: `pipeline.video.renderer.render`, exactly as the video stage calls it (soft subtitle track too).
 
 Inputs: a generated 60 s 1280×720 24 fps video with 20 two-line captions, and episode 463 (an audiogram)
-when build/463 has its transcript and normalised audio. Peak memory: rendering a generated 30-minute
+when build/463 has its transcript and normalised audio. `render.video`: a generated 120 s 1080p30 video
+recording rendered at its own size and rate against libass at the same (RENDER_VIDEO_REPEATS, default 1),
+and a portrait HEVC phone recording with a 90° rotation: upright output, flashes against beeps in sync.
+Peak memory: rendering a generated 30-minute
 audio input, measured in a child process (its own peak and ffmpeg's), beside a 60-second one: bounded
 memory means the two peaks are about the same. Peaks come from benchmarks.memory (each process's own
 high-water mark).
@@ -121,18 +124,19 @@ def write_ass(cues: Sequence[Cue], path: Path, width: int, height: int, karaoke:
     return path
 
 
-def libass_args(picture: Path, audio: Path, ass: Path, output: Path, duration: float, still: bool) -> list[str]:
+def libass_args(picture: Path, audio: Path, ass: Path, output: Path, duration: float, still: bool,
+                fps: float = FPS) -> list[str]:
     from pipeline.video.style import FONTS_DIR
 
     burn = f"subtitles={ass}:fontsdir={FONTS_DIR}"
     if still:  # the image decoded once and looped in memory, as ours does
-        inputs = ["-framerate", str(FPS), "-i", str(picture), "-i", str(audio)]
+        inputs = ["-framerate", str(fps), "-i", str(picture), "-i", str(audio)]
         graph = f"[0:v]format=yuv420p,loop=loop=-1:size=1:start=0,{burn}[v]"
     else:
         inputs = ["-i", str(picture), "-i", str(audio)]
         graph = f"[0:v]{burn}[v]"
     return [*inputs, "-filter_complex", graph, "-map", "[v]", "-map", "1:a:0",
-            "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p", "-r", str(FPS),
+            "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p", "-r", str(fps),
             "-c:a", "aac", "-b:a", "128k", "-t", f"{duration:.3f}", "-movflags", "+faststart", str(output)]
 
 
@@ -162,12 +166,12 @@ def naive_moviepy(picture: Path, audio: Path, cues: Sequence[Cue], output: Path,
 
 
 def ours(picture: Path, audio: Path, cues: Sequence[Cue], output: Path, duration: float, still: bool,
-         subtitles: Path | None, bars: Any = None) -> None:
+         subtitles: Path | None, bars: Any = None, size: tuple[int, int] = (WIDTH, HEIGHT), fps: float = FPS) -> None:
     from pipeline.config import VideoSettings
     from pipeline.video.renderer import RenderSpec, render
     from pipeline.video.style import caption_style
 
-    render(RenderSpec(output=output, audio=audio, duration=duration, width=WIDTH, height=HEIGHT, fps=FPS, cues=cues,
+    render(RenderSpec(output=output, audio=audio, duration=duration, width=size[0], height=size[1], fps=fps, cues=cues,
                       style=caption_style(VideoSettings()), picture=picture, picture_is_still=still, subtitles=subtitles,
                       language="eng", crf=CRF, preset=PRESET, progress=bars[0] if bars else None,
                       level_meter=bars[1] if bars else None))
@@ -296,6 +300,78 @@ def peak_memory(root: Path, work: Path, seconds: float) -> dict[str, Any]:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
+def video_recording(work: Path) -> dict[str, Any]:
+    """`render.video`: a 120 s 1080p30 video recording with captions, ours (at its own size and rate, as the video
+    stage renders it) against ffmpeg + libass burning the same captions at the same size and settings; and a
+    portrait HEVC phone recording (stored landscape with a 90° rotation): upright output, audio in sync."""
+    from pipeline.tools.ffmpeg import run_ffmpeg
+    from pipeline.video.subtitles import webvtt
+
+    seconds, size, fps = float(os.environ.get("RENDER_VIDEO_SECONDS", "120")), (1920, 1080), 30
+    picture = work / "camera.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size={size[0]}x{size[1]}:rate={fps}:duration={seconds}",
+                "-f", "lavfi", "-i", f"sine=frequency=220:duration={seconds}:sample_rate=48000",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", picture],
+               what="making the 1080p30 recording")
+    cues = synthetic_cues(seconds)
+    ass = write_ass(cues, work / "captions.ass", *size, karaoke=True)
+    vtt = work / "captions.vtt"
+    vtt.write_text(webvtt(cues))
+    libass_runs, our_runs = [], []
+    for _ in range(int(os.environ.get("RENDER_VIDEO_REPEATS", "1"))):
+        libass_runs.append(_timed(lambda: run_ffmpeg(libass_args(picture, picture, ass, work / "libass.mp4", seconds, False, fps),
+                                                     what="burning captions with libass")))
+        our_runs.append(_timed(lambda: ours(picture, picture, cues, work / "ours.mp4", seconds, False, vtt, None, size, fps)))
+    libass_s, ours_s = min(r[0] for r in libass_runs), min(r[0] for r in our_runs)
+    libass_cpu, ours_cpu = min(r[1] for r in libass_runs), min(r[1] for r in our_runs)
+    return {"input": f"generated {seconds:g} s {size[0]}x{size[1]} {fps} fps H.264 recording, {len(cues)} two-line cues",
+            "libass_s": libass_s, "ours_s": ours_s, "ratio_vs_libass": round(ours_s / libass_s, 2),
+            "libass_cpu_s": libass_cpu, "ours_cpu_s": ours_cpu, "ratio_vs_libass_cpu": round(ours_cpu / libass_cpu, 2),
+            "portrait_hevc": portrait_phone(work)}
+
+
+def portrait_phone(work: Path) -> dict[str, Any]:
+    """A 10 s HEVC recording stored 1920x1080 with a 90° display rotation, a white flash and a beep at 2, 5 and
+    8 s: the video stage's size (its own, upright), and how far each flash lands from its beep in our output."""
+    import numpy as np
+
+    from pipeline.tools.ffmpeg import run_ffmpeg
+    from pipeline.tools.media import probe
+
+    stored, phone, output = work / "stored.mp4", work / "phone.mp4", work / "phone-ours.mp4"
+    beeps = (2.0, 5.0, 8.0)
+    flash = "+".join(f"between(t,{t},{t + 0.1})" for t in beeps)
+    tone = "+".join(f"between(t,{t},{t + 0.1})" for t in beeps)
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=10",
+                "-f", "lavfi", "-i", f"aevalsrc='0.8*sin(2*PI*1000*t)*({tone})':s=48000:d=10",
+                "-vf", f"drawbox=c=white:t=fill:enable='{flash}'", "-c:v", "libx265", "-preset", "ultrafast",
+                "-x265-params", "log-level=error", "-pix_fmt", "yuv420p", "-tag:v", "hvc1", "-c:a", "aac", stored],
+               what="making the HEVC phone recording")
+    run_ffmpeg(["-display_rotation", "90", "-i", stored, "-c", "copy", phone], what="rotating it")
+    info = probe(phone)
+    width, height = info.display_size or (0, 0)
+    ours(phone, phone, synthetic_cues(10.0), output, info.duration, False, None, None, (width, height), info.frame_rate or 30)
+    import av
+
+    with av.open(str(output)) as container:
+        stream = container.streams.video[0]
+        out_size = (stream.codec_context.width, stream.codec_context.height)
+        grays = [(frame.time, np.asarray(frame.to_ndarray(format="gray"))) for frame in container.decode(stream)]
+    lumas = [(t, float(gray[: height // 3].mean())) for t, gray in grays]
+    # rotated, the portrait picture fills the portrait frame; not rotated, it would sit between black bars
+    top_rows = float(np.mean([gray[: height // 20].mean() for t, gray in grays if 0.5 < t < 1.5]))
+    with av.open(str(output)) as container:
+        samples = np.concatenate([frame.to_ndarray().mean(axis=0) for frame in container.decode(audio=0)])
+        rate = container.streams.audio[0].rate
+    flashes = [next(t for t, luma in lumas if t >= beep - 0.5 and luma > 200) for beep in beeps]
+    loud = np.flatnonzero(np.abs(samples) > 0.3)
+    onsets = [loud[loud >= int((beep - 0.5) * rate)][0] / rate for beep in beeps]
+    offsets = [round(abs(f - o) * 1000, 1) for f, o in zip(flashes, onsets, strict=True)]
+    return {"stored": "1920x1080 HEVC, display rotation 90", "output_size": f"{out_size[0]}x{out_size[1]}",
+            "top_rows_luma": round(top_rows, 1), "upright": out_size == (1080, 1920) and top_rows > 30,
+            "av_offset_ms": offsets, "av_offset_max_ms": max(offsets)}
+
+
 def run(root: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-render-") as scratch:
         work = Path(scratch)
@@ -303,9 +379,11 @@ def run(root: Path) -> dict[str, Any]:
         (work / "463").mkdir()
         (work / "short").mkdir()
         (work / "long").mkdir()
+        (work / "video").mkdir()
         result: dict[str, Any] = {"size": f"{WIDTH}x{HEIGHT}", "fps": FPS, "preset": PRESET, "crf": CRF}
         result["generated_60s"] = generated(work / "generated")
         result["episode_463"] = episode_463(root, work / "463")
+        result["video"] = video_recording(work / "video")
         short = peak_memory(root, work / "short", 60.0)
         long = peak_memory(root, work / "long", 1800.0)
         result["memory"] = {
