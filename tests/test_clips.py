@@ -173,3 +173,33 @@ def test_an_episode_shorter_than_the_shortest_clip_gets_none_and_a_note(project:
     document = json.loads(paths.clips_json.read_text())
     assert document["clips"] == [] and "shorter than the shortest clip (clips.min_seconds: 8)" in document["note"]
     assert written == [paths.clips_json] and "no clips for episode 463" in caplog.text
+
+
+def test_a_video_recording_clip_fills_the_frame_under_the_titles(project: Project) -> None:
+    """A clip of a video recording: its picture cut to fill the vertical frame, the show title and the episode's
+    number over it."""
+    from pipeline.formats.transcript import Segment, Transcript
+    from tests.media import ffmpeg, tone
+
+    folder = project.episodes_dir / "463"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=40", "-f", "lavfi", "-i", "sine=duration=40",
+           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", "-c:a", "aac", "-shortest", folder / "camera.mp4")
+    (folder / "episode.yaml").write_text((folder / "episode.yaml").read_text().replace("recording: recording.mp3",
+                                                                                      "recording: camera.mp4"))
+    small_clips(project, count=1, min_seconds=5, max_seconds=12, formats=[{"name": "vertical", "width": 144, "height": 256}])
+    paths = episode_paths(project, episode_of(project, "463"))
+    paths.build.mkdir(parents=True, exist_ok=True)
+    tone(paths.normalised_mp3, seconds=40.0)
+    _sentences, words = transcript_of(TEXTS[:5], seconds_per_word=0.3)
+    Transcript(segments=(Segment(" ".join(w.text for w in words), words[0].start, words[-1].end, tuple(words)),),
+               engine="test", model="none", language="en", duration=40.0, input_hash="test").save(paths.transcript_json)
+    run_stage(project, "clips")
+    (clip,) = json.loads(paths.clips_json.read_text())["clips"]
+    video = paths.build / clip["videos"]["vertical"]
+    with av.open(str(video)) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    assert frame.shape[:2] == (256, 144)
+    top, middle = frame[: 256 // 5], frame[256 // 3: 256 // 2]
+    yellow = (top[..., 0] > 170) & (top[..., 1] > 140) & (top[..., 2] < 110)
+    assert yellow.sum() > 10  # the show title, in the highlight colour, on the strip
+    assert middle.std() > 30  # the recording's colour bars fill the frame (cropped, not letterboxed)

@@ -3,7 +3,8 @@
 Picks `clips.count` highlights (pipeline.clips.select; pinned and vetoed ones from episode.yaml `clips:`),
 and renders each in every `clips.formats` size (default 1080×1920) with the episode video's renderer:
 large two-line captions with the spoken word highlighted and the speaker's name, over the recording's
-picture cut to fill the frame, or over a vertical audiogram (cover, show title, episode number and title).
+picture cut to fill the frame under the show title and the episode's number and title, or over a vertical
+audiogram that has them (with the cover).
 Writes build/<id>/clips/<n>.mp4 (and <n>-<format>.mp4 for further formats), a poster <n>.jpg and captions
 <n>.vtt each, and
 clips.json last: what was picked, why (each score's reasons), and its files.
@@ -32,7 +33,7 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.notes.sentences import format_time, split_sentences
     from pipeline.tools.ffmpeg import run_ffmpeg
     from pipeline.tools.media import probe
-    from pipeline.video.audiogram import background, load_cover
+    from pipeline.video.audiogram import background, load_cover, title_card
     from pipeline.video.captions import CaptionPainter
     from pipeline.video.renderer import Bar, RenderSpec, render
     from pipeline.video.style import caption_style, even
@@ -76,12 +77,15 @@ def run(ctx: Context) -> list[Path]:
             videos: dict[str, str] = {}
             for index, video_format in enumerate(settings.formats):
                 width, height = (even(side) for side in video_format.size(None if audiogram else recording.display_size))
-                picture, progress = episode.recording, None
-                if audiogram:
+                picture, progress, overlay = episode.recording, None, None
+                label = f"#{episode.config.number} · {clip.title}"
+                if not audiogram:
+                    overlay = Path(scratch) / f"titles-{number}-{video_format.name}.png"
+                    title_card(ctx.show.title, label, width, height, style).save(overlay)
+                else:
                     load_cover(ctx.cover)
                     band = CaptionPainter(style, width, height, cues).band
-                    still, layout = background(ctx.cover, ctx.show.title, f"#{episode.config.number} · {clip.title}",
-                                               width, height, band, style)
+                    still, layout = background(ctx.cover, ctx.show.title, label, width, height, band, style)
                     picture = Path(scratch) / f"background-{number}-{video_format.name}.png"
                     still.save(picture)
                     progress = Bar(layout.progress, style.highlight_color)
@@ -89,7 +93,7 @@ def run(ctx: Context) -> list[Path]:
                 render(RenderSpec(output=output, audio=audio, duration=seconds, width=width, height=height,
                                   fps=float(ctx.show.video.fps) if audiogram else (recording.frame_rate or 30.0),
                                   cues=cues, style=style, picture=picture, picture_is_still=audiogram, progress=progress,
-                                  audio_start=clip.start, crop=not audiogram, crf=ctx.show.video.crf,
+                                  audio_start=clip.start, crop=not audiogram, overlay=overlay, crf=ctx.show.video.crf,
                                   preset=ctx.show.video.preset, audio_bitrate_kbps=ctx.show.video.audio_bitrate_kbps),
                        description=f"clip {number} {video_format.name}")
                 videos[video_format.name] = output.relative_to(paths.build).as_posix()

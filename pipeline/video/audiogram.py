@@ -139,3 +139,27 @@ def background(cover_path: Path, show_title: str, episode_title: str, width: int
             track = _darken(style.highlight_color, shade)
             draw.rectangle((bar.x, bar.y, bar.x + bar.width - 1, bar.y + bar.height - 1), fill=track)
     return frame, layout
+
+
+def title_card(show_title: str, episode_label: str, width: int, height: int, style: CaptionStyle) -> Image.Image:
+    """The show title and the episode's number and title on a dark strip at the top of a transparent frame:
+    laid over a video recording's picture in a clip, as the audiogram's background has them."""
+    from PIL import Image, ImageDraw
+
+    unit = min(width, height)
+    margin = round(unit * 0.05)
+    show_font, show_lines = _fit_text(show_title, REGULAR_FONT, round(unit * 0.045), width - 2 * margin, 1)
+    label_font, label_lines = _fit_text(episode_label, style.font, round(unit * 0.055), width - 2 * margin, 2)
+    show_line = sum(show_font.getmetrics())
+    label_line = round(sum(label_font.getmetrics()) * 1.1)
+    strip = margin + show_line + round(unit * 0.015) + label_line * len(label_lines) + margin
+    card = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(card)
+    draw.rectangle((0, 0, width, strip), fill=(0, 0, 0, 150))
+    x, y = width // 2, margin
+    draw.text((x, y), show_lines[0], font=show_font, fill=style.highlight_color, anchor="ma")
+    y += show_line + round(unit * 0.015)
+    for line in label_lines:
+        draw.text((x, y), line, font=label_font, fill=style.text_color, anchor="ma")
+        y += label_line
+    return card

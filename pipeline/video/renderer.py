@@ -51,6 +51,7 @@ class RenderSpec:
     level_meter: Bar | None = None  # follows the loudness of the audio, growing from its centre
     audio_start: float = 0.0  # seconds into `audio` (and into a moving `picture`) where the video begins: a clip
     crop: bool = False  # fill the frame, cutting the picture's edges (a clip), instead of fitting it whole
+    overlay: Path | None = None  # a still RGBA image over the picture, under the captions (a clip's titles)
 
 
 def frame_rate(fps: float) -> str:
@@ -62,7 +63,7 @@ def _hex(color: RGB) -> str:
     return "0x{:02X}{:02X}{:02X}".format(*color)
 
 
-def filter_graph(spec: RenderSpec, band: Box | None, caption_input: int) -> str:
+def filter_graph(spec: RenderSpec, band: Box | None, caption_input: int, overlay_input: int = -1) -> str:
     """The ffmpeg filtergraph: picture → base frame → progress bar → level meter → caption band → [v]."""
     w, h, fps = spec.width, spec.height, frame_rate(spec.fps)
     if spec.picture_is_still:
@@ -89,6 +90,9 @@ def filter_graph(spec: RenderSpec, band: Box | None, caption_input: int) -> str:
                      f"[mirror]hflip[left];[left][right]hstack[wave]")
         chain.append(f"[{label}][wave]overlay=x={box.x}:y={box.y}:format=yuv420:eof_action=pass[metered]")
         label = "metered"
+    if overlay_input >= 0:  # one image: overlay repeats its only frame for the whole video
+        chain.append(f"[{label}][{overlay_input}:v]overlay=x=0:y=0:format=yuv420[titled]")
+        label = "titled"
     if band is not None:
         chain.append(
             f"[{label}][{caption_input}:v]overlay=x={band.x}:y={band.y}:format=yuv420:eof_action=pass:repeatlast=0[v]"
@@ -113,11 +117,15 @@ def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None) -> list[s
         args += ["-f", "rawvideo", "-pix_fmt", PIXEL_FORMAT, "-s", f"{band.width}x{band.height}",
                  "-framerate", frame_rate(spec.fps), "-i", "pipe:0"]
         caption_input, inputs = inputs, inputs + 1
+    overlay_input = -1
+    if spec.overlay is not None:
+        args += ["-i", spec.overlay]
+        overlay_input, inputs = inputs, inputs + 1
     subtitle_input = -1
     if spec.subtitles is not None:
         args += ["-i", spec.subtitles]
         subtitle_input = inputs
-    args += ["-filter_complex", filter_graph(spec, band, caption_input), "-map", "[v]", "-map", "1:a:0"]
+    args += ["-filter_complex", filter_graph(spec, band, caption_input, overlay_input), "-map", "[v]", "-map", "1:a:0"]
     if subtitle_input >= 0:
         args += ["-map", f"{subtitle_input}:s:0", "-c:s", "mov_text", "-metadata:s:s:0", f"language={spec.language}",
                  "-metadata:s:s:0", "handler_name=Captions"]
