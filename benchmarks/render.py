@@ -340,11 +340,10 @@ def portrait_phone(work: Path) -> dict[str, Any]:
 
     stored, phone, output = work / "stored.mp4", work / "phone.mp4", work / "phone-ours.mp4"
     beeps = (2.0, 5.0, 8.0)
-    flash = "+".join(f"between(t,{t},{t + 0.1})" for t in beeps)
-    tone = "+".join(f"between(t,{t},{t + 0.1})" for t in beeps)
+    during = "+".join(f"between(t,{t},{t + 0.1})" for t in beeps)  # the flashes and the beeps
     run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=10",
-                "-f", "lavfi", "-i", f"aevalsrc='0.8*sin(2*PI*1000*t)*({tone})':s=48000:d=10",
-                "-vf", f"drawbox=c=white:t=fill:enable='{flash}'", "-c:v", "libx265", "-preset", "ultrafast",
+                "-f", "lavfi", "-i", f"aevalsrc='0.8*sin(2*PI*1000*t)*({during})':s=48000:d=10",
+                "-vf", f"drawbox=c=white:t=fill:enable='{during}'", "-c:v", "libx265", "-preset", "ultrafast",
                 "-x265-params", "log-level=error", "-pix_fmt", "yuv420p", "-tag:v", "hvc1", "-c:a", "aac", stored],
                what="making the HEVC phone recording")
     run_ffmpeg(["-display_rotation", "90", "-i", stored, "-c", "copy", phone], what="rotating it")

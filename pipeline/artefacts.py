@@ -101,10 +101,9 @@ class Artefacts:
             self.store.upload(list(uploads.values()), lambda _upload: None)
         if entries != before:
             with tempfile.TemporaryDirectory(prefix="pipeline-manifest-") as scratch:
-                text = manifest_text(entries)
                 copy = Path(scratch) / "manifest.json"
-                copy.write_text(text, encoding="utf-8")
-                self.store.upload([Upload(copy, manifest_key(tree), copy.stat().st_size, _sha256_text(text),
+                copy.write_text(manifest_text(entries), encoding="utf-8")
+                self.store.upload([Upload(copy, manifest_key(tree), copy.stat().st_size, file_sha256(copy),
                                           "application/json", "no-cache")], lambda _upload: None)
         return len(uploads)
 
@@ -122,12 +121,6 @@ class Artefacts:
             os.utime(path, ns=(entry.mtime_ns, entry.mtime_ns))
             pulled.append(path)
         return pulled
-
-
-def _sha256_text(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def open_artefacts(target: str, project: Project, settings: S3Settings) -> Artefacts:

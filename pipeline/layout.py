@@ -87,14 +87,18 @@ class EpisodePaths:
     def clip_vtt(self, number: int) -> Path:
         return self.build / "clips" / f"{number}.vtt"
 
-    def clip_files(self) -> list[Path]:
-        """The clips' videos and posters that clips.json lists."""
+    def listed_clips(self) -> list[dict]:  # type: ignore[type-arg]
+        """What clips.json lists (none before the clips stage ran): start, end, title, and files under build/<id>/."""
         import json
 
         if not self.clips_json.is_file():
             return []
-        listed = json.loads(self.clips_json.read_text(encoding="utf-8")).get("clips", [])
-        return [self.build / name for clip in listed for name in (*clip["videos"].values(), clip["poster"], clip["captions"])]
+        return list(json.loads(self.clips_json.read_text(encoding="utf-8")).get("clips", []))
+
+    def clip_files(self) -> list[Path]:
+        """The clips' videos, posters and captions."""
+        return [self.build / name for clip in self.listed_clips()
+                for name in (*clip["videos"].values(), clip["poster"], clip["captions"])]
 
     @property
     def video_vtt(self) -> Path:  # the WebVTT beside the MP4, for web players

@@ -37,14 +37,20 @@ GOOD = ("1", "2", "5")  # what write_feed's old show imports; 3 and 4 are its mi
 STEPS = 6  # audio, transcribe, notes, tags, video, clips
 
 
-def imported_show(tmp_path: Path) -> Project:
-    """The demo show's config with a small video, and the old show of test_import imported into it, plus a
-    broken episode (a recording that is not audio) that the catalogue must report without stopping."""
+def show_with_a_small_video(tmp_path: Path) -> Project:
+    """The demo show's config, no episodes, and a small, slow video so that builds stay quick."""
     project = copy_project(tmp_path / "show", episodes=())
     show = yaml.safe_load(project.show_file.read_text())
     show["video"]["formats"] = [{"name": "landscape", "width": 320, "height": 180}]
     show["video"]["fps"] = 8
     project.show_file.write_text(yaml.safe_dump(show, sort_keys=False))
+    return project
+
+
+def imported_show(tmp_path: Path) -> Project:
+    """The demo show's config with a small video, and the old show of test_import imported into it, plus a
+    broken episode (a recording that is not audio) that the catalogue must report without stopping."""
+    project = show_with_a_small_video(tmp_path)
     folder, _ = old_show(tmp_path / "old")
     with running_server(folder) as base:
         write_feed(folder, base)
@@ -67,11 +73,7 @@ def thirty_item_show(tmp_path: Path) -> tuple[Project, str]:
     """An old show of 30 weekly episodes of real speech (2 s of JFK or Lucier each), half of them numbered by
     `itunes:episode`, imported over HTTP: item 7's enclosure is missing and item 19's is not audio.
     Returns the project and the import's error."""
-    project = copy_project(tmp_path / "show", episodes=())
-    show = yaml.safe_load(project.show_file.read_text())
-    show["video"]["formats"] = [{"name": "landscape", "width": 320, "height": 180}]
-    show["video"]["fps"] = 8
-    project.show_file.write_text(yaml.safe_dump(show, sort_keys=False))
+    project = show_with_a_small_video(tmp_path)
     folder = tmp_path / "old"
     folder.mkdir()
     first = datetime(2019, 1, 7, 9, tzinfo=timezone(timedelta(hours=-8)))

@@ -127,12 +127,11 @@ def short_description(text: str, chapters: list[ChapterMark], limit: int = DESCR
     lines = "<br>\n".join(f"{format_time(mark.start)} {html.escape(mark.title)}" for mark in chapters)
     chapters_html = f"\n<p>{lines}</p>" if lines else ""
     room = limit - len(chapters_html) - len("<p></p>")
-    summary = html.escape(text.strip())
-    if len(summary) > room:
-        cut = html.escape(text.strip()[: max(room - 1, 0)])
-        while len(cut) > max(room - 1, 0):  # escaping made it longer
-            cut = cut[:-8]
-        summary = cut.rsplit(" ", 1)[0] + "…"
+    words = text.split()
+    summary = html.escape(" ".join(words))
+    while words and len(summary) > room:
+        words.pop()
+        summary = html.escape(" ".join(words)) + "…"
     return f"<p>{summary}</p>{chapters_html}"
 
 
@@ -172,11 +171,8 @@ def alternate_enclosures(project: Project, show: ShowConfig, episode: Episode) -
     return found
 
 
-def clip_soundbites(clips_json: Path) -> list[SoundbiteTag]:
+def clip_soundbites(listed: list[dict]) -> list[SoundbiteTag]:  # type: ignore[type-arg]
     """The clips the clips stage picked, as podcast:soundbite."""
-    if not clips_json.is_file():
-        return []
-    listed = json.loads(clips_json.read_text(encoding="utf-8")).get("clips", [])
     return [SoundbiteTag(clip["start"], round(clip["end"] - clip["start"], 3), clip["title"][:128]) for clip in listed]
 
 
@@ -191,7 +187,7 @@ def item_tags(project: Project, show: ShowConfig, episode: Episode, chapters: li
         social_interact=[SocialInteractTag(s.uri, s.protocol, s.account_id, s.account_url, s.priority)
                          for s in config.social_interact],
         soundbites=[*(SoundbiteTag(bite.start, bite.duration, bite.title) for bite in config.soundbites),
-                    *clip_soundbites(episode_paths(project, episode).clips_json)],
+                    *clip_soundbites(episode_paths(project, episode).listed_clips())],
         alternate_enclosures=alternate_enclosures(project, show, episode),
         chapters=chapters,
     )

@@ -265,14 +265,8 @@ def _set_explicit(parent: etree._Element, explicit: bool) -> None:
 
 def _add_persons(parent: etree._Element, persons: list[PersonTag]) -> None:
     for person in persons:
-        element = xml_elem(_tag("person"), parent)
-        element.text = person.name
-        element.attrib["role"] = person.role
-        element.attrib["group"] = person.group
-        if person.img:
-            element.attrib["img"] = person.img
-        if person.href:
-            element.attrib["href"] = person.href
+        _element(parent, "person", person.name, role=person.role, group=person.group, img=person.img or None,
+                 href=person.href or None)
 
 
 class PodcastingExtension(BaseExtension):
@@ -317,20 +311,15 @@ class PodcastingExtension(BaseExtension):
         if self._explicit is not None:
             _set_explicit(channel, self._explicit)
         if self._guid:
-            xml_elem(_tag("guid"), channel).text = self._guid
+            _element(channel, "guid", self._guid)
         if self._medium:
-            xml_elem(_tag("medium"), channel).text = self._medium
+            _element(channel, "medium", self._medium)
         if self._locked is not None:
             locked, owner = self._locked
-            element = xml_elem(_tag("locked"), channel)
-            element.text = "yes" if locked else "no"
-            if owner:
-                element.attrib["owner"] = owner
+            _element(channel, "locked", "yes" if locked else "no", owner=owner or None)
         _add_persons(channel, self._persons)
         for funding in self._funding:
-            element = xml_elem(_tag("funding"), channel)
-            element.attrib["url"] = funding.url
-            element.text = funding.text
+            _element(channel, "funding", funding.text, url=funding.url)
         add_channel_tags(channel, self._tags)
         return rss_feed
 
@@ -366,17 +355,10 @@ class PodcastingEntryExtension(BaseEntryExtension):
         if self._explicit is not None:
             _set_explicit(entry, self._explicit)
         for transcript in self._transcripts:
-            element = xml_elem(_tag("transcript"), entry)
-            element.attrib["url"] = transcript.url
-            element.attrib["type"] = transcript.type
-            if transcript.language:
-                element.attrib["language"] = transcript.language
-            if transcript.rel:
-                element.attrib["rel"] = transcript.rel
+            _element(entry, "transcript", url=transcript.url, type=transcript.type, language=transcript.language or None,
+                     rel=transcript.rel or None)
         if self._chapters:
-            element = xml_elem(_tag("chapters"), entry)
-            element.attrib["url"] = self._chapters
-            element.attrib["type"] = CHAPTERS_TYPE
+            _element(entry, "chapters", url=self._chapters, type=CHAPTERS_TYPE)
         _add_persons(entry, self._persons)
         add_item_tags(entry, self._tags)
         return entry

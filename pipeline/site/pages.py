@@ -211,12 +211,10 @@ def chapter_views(chapters_json: Path, duration: float) -> list[ChapterView]:
     return [ChapterView(start=mark.start, label=clock(mark.start), title=mark.title, url=mark.url) for mark in marks]
 
 
-def clip_views(clips_json: Path) -> list[ClipView]:
+def clip_views(listed: list[dict]) -> list[ClipView]:  # type: ignore[type-arg]
     """The clips clips.json lists, with paths relative to the episode page (their files sit in clips/ beside it)."""
-    if not clips_json.is_file():
-        return []
     views = []
-    for clip in json.loads(clips_json.read_text(encoding="utf-8")).get("clips", []):
+    for clip in listed:
         video = Path(next(iter(clip["videos"].values()))).name
         views.append(ClipView(video=f"clips/{video}", poster=f"clips/{Path(clip['poster']).name}",
                               captions=f"clips/{Path(clip['captions']).name}", title=clip["title"],
@@ -262,7 +260,7 @@ def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_
         segments=transcript_segments(transcript) if transcript else [],
         chapters=chapter_views(paths.chapters_json, duration_seconds) if paths.chapters_json.is_file() else [],
         downloads=downloads,
-        clips=clip_views(paths.clips_json),
+        clips=clip_views(paths.listed_clips()),
     )
 
 

@@ -59,11 +59,14 @@ def run(ctx: Context) -> list[Path]:
 
     folder = paths.build / "clips"
     folder.mkdir(parents=True, exist_ok=True)
+    paths.clips_json.unlink(missing_ok=True)  # until the new pick is whole, nothing lists the clips
     for stale in folder.iterdir():  # clips of an earlier pick that are not made again
         stale.unlink()
     style = caption_style(ctx.show.video, ctx.project.root)
     caption_settings = CaptionSettings(max_chars_per_line=settings.max_chars_per_line, max_lines=2)
     audiogram = not recording.has_video
+    if audiogram and clips:
+        load_cover(ctx.cover)  # a missing or broken cover fails before anything is rendered
     listed: list[dict[str, Any]] = []
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="clips-") as scratch:
@@ -83,7 +86,6 @@ def run(ctx: Context) -> list[Path]:
                     overlay = Path(scratch) / f"titles-{number}-{video_format.name}.png"
                     title_card(ctx.show.title, label, width, height, style).save(overlay)
                 else:
-                    load_cover(ctx.cover)
                     band = CaptionPainter(style, width, height, cues).band
                     still, layout = background(ctx.cover, ctx.show.title, label, width, height, band, style)
                     picture = Path(scratch) / f"background-{number}-{video_format.name}.png"
@@ -100,7 +102,8 @@ def run(ctx: Context) -> list[Path]:
                 written.append(output)
             poster = paths.clip_poster(number)
             with atomic_path(poster) as target:
-                run_ffmpeg(["-loglevel", "error", "-ss", f"{min(1.0, seconds / 2):.2f}", "-i", str(written[-len(videos)]),
+                first_video = paths.build / next(iter(videos.values()))
+                run_ffmpeg(["-loglevel", "error", "-ss", f"{min(1.0, seconds / 2):.2f}", "-i", str(first_video),
                             "-frames:v", "1", "-q:v", "3", "-f", "image2", str(target)], what=f"the poster of clip {number}")
             written.append(poster)
             captions = write_text(paths.clip_vtt(number), webvtt(cues))
