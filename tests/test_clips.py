@@ -17,9 +17,9 @@ import yaml
 from pipeline.clips.select import pick_clips, quote_span, score
 from pipeline.config import ClipChoice, Project
 from pipeline.errors import InputError
-from pipeline.formats.transcript import Word
+from pipeline.formats.transcript import Transcript, Word
 from pipeline.layout import episode_paths
-from pipeline.notes.sentences import TimedSentence
+from pipeline.notes.sentences import TimedSentence, split_sentences
 from pipeline.tools.media import probe
 from tests.conftest import edit_episode, run_stage
 from tests.test_config import problems_of
@@ -135,9 +135,6 @@ def test_stage_renders_clips_and_they_are_published_and_in_the_feed(clip_project
     project = clip_project
     paths = episode_paths(project, episode_of(project, "463"))
     # quoted from this machine's own transcript: another CPU's model may spell the episode differently
-    from pipeline.formats.transcript import Transcript
-    from pipeline.notes.sentences import split_sentences
-
     spoken = split_sentences(Transcript.load(paths.transcript_json))[2].text.split()
     edit_episode(project, clips=[{"quote": " ".join(spoken[:4]), "title": "The question"}])
     written = run_stage(project, "clips")
