@@ -6,7 +6,9 @@ child processes (so each peak RSS is its own):
 - project: `load_audio` + `transcribe_audio`, what the transcribe stage runs (blocks, VAD, batched
   windows, coverage check);
 - plain: `BatchedInferencePipeline(model).transcribe(path, beam_size=5, batch_size=4, word_timestamps=True)`,
-  same model, beam, threads and batch size (word timestamps on, as the stage needs them).
+  same model, beam, threads and batch size (word timestamps on, as the stage needs them), the model loaded
+  as faster-whisper's README loads it, with `cpu_threads` = the cores. (The project splits the same cores
+  between side-by-side calls: that is one of the things measured.)
 
 Figures: WER (jiwer, Whisper's English normaliser), deleted / inserted / substituted words, seconds of
 reference speech without words, wall and CPU seconds (the better of REAL_SPEECH_REPEATS runs, default 2:
@@ -36,18 +38,18 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
 
     from benchmarks.memory import own_peak_mb
     from pipeline.transcription import DecodeSettings, load_audio, resolve_model, transcribe_audio
-    from pipeline.transcription.engines import _faster_whisper_model
 
     threads = spec["threads"]
     model = resolve_model("tiny.en", "faster-whisper")
-    whisper = _faster_whisper_model(model.location, threads)
     settings = DecodeSettings(beam_size=BEAM_SIZE, threads=threads, batch_size=BATCH_SIZE)
     if spec["system"] == "project":
         def run(path: str) -> tuple[list[tuple[str, float, float]], list[tuple[float, float]]]:
             result = transcribe_audio(load_audio(Path(path)), "faster-whisper", model, settings)
             return [(w.text, w.start, w.end) for s in result.segments for w in s.words], list(result.gaps)
     else:
-        from faster_whisper import BatchedInferencePipeline
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+        whisper = WhisperModel(model.location, device="cpu", compute_type="int8", cpu_threads=threads)
 
         def run(path: str) -> tuple[list[tuple[str, float, float]], list[tuple[float, float]]]:
             segments, _info = BatchedInferencePipeline(whisper).transcribe(path, beam_size=BEAM_SIZE, batch_size=BATCH_SIZE,

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.formats.transcript import Segment, Transcript, Word, group_words, join_words
 from pipeline.stages.transcribe import gap_warning
-from pipeline.transcription.coverage import merge_close, wordless_stretches
+from pipeline.transcription.coverage import merge_close, unknown_words, wordless_stretches
 from pipeline.transcription.engines import (
     SAMPLE_RATE,
     block_bounds,
@@ -18,6 +18,7 @@ from pipeline.transcription.engines import (
     join_stretches,
     pack_windows,
     split_long,
+    windows_per_call,
 )
 
 
@@ -57,6 +58,14 @@ def test_wordless_stretches_keep_a_margin_from_words() -> None:
 
 def test_merge_close() -> None:
     assert merge_close([(5.0, 6.0), (0.0, 1.0), (1.5, 2.0), (6.2, 7.0)]) == [(0.0, 2.0), (5.0, 7.0)]
+
+
+def test_unknown_words_are_only_those_the_transcript_lacks() -> None:
+    known = [w("Ask", 1.0, 1.3), w("not", 1.4, 1.6), w("what", 1.7, 1.9), w("your", 2.0, 2.2)]
+    decoded = [w("ask,", 1.05, 1.3), w("not", 1.4, 1.6), w("what", 1.7, 1.9), w("your", 2.0, 2.3), w("country", 2.4, 2.9)]
+    assert unknown_words(known, decoded) == [decoded[-1]]  # spelt or placed differently is still known
+    assert unknown_words([], decoded[:2]) == decoded[:2]
+    assert unknown_words(known, [w("what", 3.0, 3.2)]) == []
 
 
 def test_block_bounds_cut_at_the_quietest_moment() -> None:
@@ -113,10 +122,21 @@ def test_split_long_never_exceeds_the_limit(duration: float) -> None:
 
 def test_calls_hold_whole_windows_and_every_stretch_once() -> None:
     stretches = [(i * 10.0, i * 10.0 + 8.0) for i in range(40)]  # 40 stretches of 8 s: three to a 30 s window
-    groups = list(group_for_calls(stretches, per_call=4))
+    groups = list(group_for_calls(stretches, 4))
     assert [s for group in groups for s in group] == stretches
     audio = np.zeros(SAMPLE_RATE * 410, dtype=np.float32)
     assert all(len(pack_windows(join_stretches(audio, group))) <= 4 for group in groups)
     assert len(groups) == 4  # 14 windows of three stretches (the last of one), four to a call
-    with_silence = list(group_for_calls(stretches, separator=1.0, per_call=4))
+    with_silence = list(group_for_calls(stretches, 4, separator=1.0))
     assert all(len(pack_windows(join_stretches(audio, group, 1.0))) <= 4 for group in with_silence)
+
+
+@pytest.mark.parametrize(("seconds", "calls", "expected"), [
+    (11.0, 2, 1),  # one window: one call
+    (101.0, 2, 2),  # four windows: two to each call
+    (101.0, 1, 4),
+    (7200.0, 2, 12),  # two hours: bounded
+    (0.0, 4, 1),
+])
+def test_windows_per_call_shares_the_speech_between_the_calls(seconds: float, calls: int, expected: int) -> None:
+    assert windows_per_call(seconds, calls, most=12) == expected

@@ -2,12 +2,16 @@
 
 The chunker's VAD can drop quiet or unusual speech, and a decoder can skip the end of a window. Here
 a more sensitive VAD than the chunker's looks at every stretch without words; the speech it finds
-there is decoded again without VAD, apart from the words around it. Speech that even that leaves
-without words is returned as a gap, for the creator to hear.
+there is decoded again without VAD, apart from the words around it. What that leaves without words
+is decoded once more after the few seconds of speech before it (a lone word, heard alone, is often
+heard as nothing): the words that decode has and the transcript lacks are added. Speech that even
+that leaves without words is returned as a gap, for the creator to hear.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,6 +32,10 @@ CLIP_PAD_SECONDS = 0.2
 SEPARATOR_SECONDS = 1.0  # silence between stretches packed into one window
 VAD_PIECE_SECONDS = 10.0  # Silero's state after long music or noise hides quiet speech that follows: listen afresh
 SHORTEST_WORD_SECONDS = 0.02  # a word the aligner cannot place in the audio gets no length: in a clip, a hallucination
+CONTEXT_BEFORE_SECONDS = 3.0  # the last pass hears a gap after this much of the recording before it
+CONTEXT_AFTER_SECONDS = 1.0  # and this much after it
+
+SpeechIn = tuple[tuple[float, float], tuple[float, float]]  # (speech, the stretch without words it was found in)
 
 
 def sensitive_vad():  # type: ignore[no-untyped-def]
@@ -71,7 +79,7 @@ def merge_close(spans: Sequence[tuple[float, float]], within: float = MERGE_SECO
 
 
 def speech_in(audio: np.ndarray, stretches: list[tuple[float, float]],
-              threads: int = 1) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+              threads: int = 1) -> list[SpeechIn]:
     """(speech, stretch) for every stretch of speech the sensitive VAD finds in `stretches` (seconds).
 
     The VAD runs afresh on pieces of at most VAD_PIECE_SECONDS of each stretch, on `threads` pieces at
@@ -88,33 +96,80 @@ def speech_in(audio: np.ndarray, stretches: list[tuple[float, float]],
             for a, b in merge_close(spans) if b - a >= MIN_SPEECH_SECONDS]
 
 
+def _token(text: str) -> str:
+    return re.sub(r"[^\w']", "", text.lower())
+
+
+def unknown_words(known: Sequence[Word], decoded: Sequence[Word]) -> list[Word]:
+    """The words of `decoded` that `known` lacks: both aligned by their text, the words only `decoded` has.
+    (A word `decoded` merely spells or places differently is known.)"""
+    matcher = difflib.SequenceMatcher(a=[_token(w.text) for w in known], b=[_token(w.text) for w in decoded],
+                                      autojunk=False)
+    return [word for tag, _i1, _i2, j1, j2 in matcher.get_opcodes() if tag == "insert" for word in decoded[j1:j2]]
+
+
+def _middle_in(word: Word, span: tuple[float, float]) -> bool:
+    return span[0] <= (word.start + word.end) / 2 <= span[1]
+
+
+def _inside(word: Word, clip: tuple[float, float]) -> bool:
+    """`word` belongs to `clip`, and the aligner could place it in the audio."""
+    return _middle_in(word, clip) and word.end - word.start >= SHORTEST_WORD_SECONDS
+
+
+def _padded(speech: tuple[float, float], stretch: tuple[float, float]) -> tuple[float, float]:
+    return max(stretch[0], speech[0] - CLIP_PAD_SECONDS), min(stretch[1], speech[1] + CLIP_PAD_SECONDS)
+
+
+def recover_in_context(audio: np.ndarray, words: Sequence[Word], wanted: Sequence[SpeechIn], engine: Engine,
+                       settings: DecodeSettings) -> tuple[list[Word], list[tuple[float, float]]]:
+    """Each (speech, stretch) of `wanted` decoded with CONTEXT_BEFORE_SECONDS and CONTEXT_AFTER_SECONDS of the recording
+    around it (contexts that overlap as one). Returns the words only that decode has, inside the speech, and the
+    speech that still has none."""
+    duration = audio.shape[0] / SAMPLE_RATE
+    contexts = merge_close([(max(0.0, speech[0] - CONTEXT_BEFORE_SECONDS), min(duration, speech[1] + CONTEXT_AFTER_SECONDS))
+                            for speech, _stretch in wanted], within=0.0)
+    found = decode_stretches(engine, audio, contexts, settings, lambda _seconds: None, separator=SEPARATOR_SECONDS)
+    unknown: list[Word] = []
+    for context in contexts:
+        around = (context[0] - WORD_MARGIN_SECONDS, context[1] + WORD_MARGIN_SECONDS)
+        unknown += unknown_words([w for w in words if _middle_in(w, around)], [w for w in found if _inside(w, context)])
+    added, still = [], []
+    for speech, stretch in wanted:
+        clip = _padded(speech, stretch)
+        inside = [w for w in unknown if _inside(w, clip)]
+        added += inside
+        if not inside:
+            still.append(speech)
+    return added, still
+
+
 def recover_uncovered(audio: np.ndarray, words: Sequence[Word], engine: Engine, settings: DecodeSettings) -> Recovery:
     """Decode again the speech in every stretch without words; report what stays without words.
 
     The stretches are decoded without VAD, apart from the words around them, each one separated from
     the next by a second of silence in packed windows: as many Whisper windows as the speech needs, not
-    one per stretch. (Decoding each still-empty stretch once more alone, with temperature fallback,
-    was measured: it recovered a few words and added as many insertions, at four times the cost. So was
-    decoding it once more with 2 s of the speech around it, keeping the new words inside it: on 32 minutes
-    the gaps went from 15 to 3 and the reference speech without words from 1.5 s to 1.0 s, but 11 more
-    insertions made the WER 0.4 points worse.)
+    one per stretch. What stays without words gets one more decode, in context (recover_in_context).
+    (Decoding each still-empty stretch once more alone, with temperature fallback, was measured: it
+    recovered a few words and added as many insertions, at four times the cost. Keeping every word that a
+    decode in context places inside the stretch, not only those the transcript lacks, added insertions:
+    the words next to the stretch, placed a little differently.)
     """
     duration = audio.shape[0] / SAMPLE_RATE
     stretches = wordless_stretches(words, duration)
     wanted = speech_in(audio, stretches, settings.thread_count)
-    clips = [(max(stretch[0], start - CLIP_PAD_SECONDS), min(stretch[1], end + CLIP_PAD_SECONDS))
-             for (start, end), stretch in wanted]
+    clips = [_padded(speech, stretch) for speech, stretch in wanted]
     found = decode_stretches(engine, audio, clips, settings, lambda _seconds: None, separator=SEPARATOR_SECONDS)
     kept = list(words)
+    empty = []
+    for (speech, stretch), clip in zip(wanted, clips, strict=True):
+        inside = [w for w in found if _inside(w, clip)]
+        kept += inside
+        if not inside:
+            empty.append((speech, stretch))
     gaps: list[tuple[float, float]] = []
-    recovered = 0
-    for (speech, _stretch), clip in zip(wanted, clips, strict=True):
-        inside = [w for w in found
-                  if clip[0] <= (w.start + w.end) / 2 <= clip[1] and w.end - w.start >= SHORTEST_WORD_SECONDS]
-        if inside:
-            kept += inside
-            recovered += len(inside)
-        else:
-            gaps.append(speech)
+    if empty:
+        in_context, gaps = recover_in_context(audio, kept, empty, engine, settings)
+        kept += in_context
     kept.sort(key=lambda w: (w.start, w.end))
-    return Recovery(kept, tuple(gaps), len(wanted), recovered)
+    return Recovery(kept, tuple(gaps), len(wanted), len(kept) - len(words))

@@ -3,10 +3,12 @@
 Speech is found as faster-whisper's batched pipeline finds it (Silero VAD, its settings), on blocks of
 BLOCK_SECONDS cut at a quiet moment, several blocks at once (Silero uses one core), while the engine
 decodes what was found first (the engine leaves part of the cores idle). The speech is packed
-into 30 s Whisper windows as that pipeline packs it and handed to the engine WINDOWS_PER_CALL windows at
-a time, so memory stays bounded on a two-hour episode (only the 16 kHz samples are held whole) and
-progress moves in audio time. faster-whisper decodes the windows in batches; openai-whisper one by one.
-Nothing the engine transcribes is filtered out.
+into 30 s Whisper windows as that pipeline packs it and handed to the engine in groups of at most
+WINDOWS_PER_CALL windows, so memory stays bounded on a two-hour episode (only the 16 kHz samples are
+held whole) and progress moves in audio time. faster-whisper decodes the windows in batches, several
+calls side by side on a share of the cores each (CTranslate2 workers: on a small model that keeps the
+cores busier than one call on all of them; a short recording is split so that every call gets some);
+openai-whisper decodes one window at a time. Nothing the engine transcribes is filtered out.
 
 Then a coverage check (pipeline.transcription.coverage) looks for speech that got no words, decodes
 it again on its own without the VAD, and reports what is still silent as gaps.
@@ -15,14 +17,16 @@ it again on its own without the VAD, and reports what is still silent as gaps.
 from __future__ import annotations
 
 import bisect
+import collections
 import contextlib
 import functools
 import logging
 import math
 import os
+import threading
 import wave
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -41,7 +45,8 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
 ENGINES = ("faster-whisper", "openai-whisper")
 WINDOW_SECONDS = 30  # Whisper's window
-WINDOWS_PER_CALL = 12  # Whisper windows handed to the engine per call: bounds memory (features, joined speech)
+CALLS_AT_ONCE = 4  # faster-whisper calls decoding side by side, at most
+WINDOWS_PER_CALL = 12  # Whisper windows handed to the engine per call, at most: bounds memory (features, joined speech)
 BLOCK_SECONDS = 120.0  # VAD blocks, one per core (Silero uses one); measured faster and lighter than 300 s blocks or one pass
 BLOCK_CUT_SEARCH_SECONDS = 15.0  # a block ends at the quietest 0.1 s within this distance of its nominal end
 
@@ -83,6 +88,7 @@ class DecodeSettings:
 
 class Engine(Protocol):
     name: str
+    calls_at_once: int  # transcribe_windows calls that may run at once, from as many threads
 
     def transcribe_windows(self, audio: np.ndarray, windows: list[tuple[float, float]], settings: DecodeSettings,
                            on_progress: Progress) -> list[Segment]:
@@ -168,7 +174,8 @@ class FasterWhisper:
     name = "faster-whisper"
 
     def __init__(self, model: ModelSource, threads: int) -> None:
-        self.model = _faster_whisper_model(model.location, threads)
+        self.calls_at_once = min(threads, CALLS_AT_ONCE)
+        self.model = _faster_whisper_model(model.location, max(1, threads // self.calls_at_once), self.calls_at_once)
 
     def transcribe_windows(self, audio: np.ndarray, windows: list[tuple[float, float]], settings: DecodeSettings,
                            on_progress: Progress) -> list[Segment]:
@@ -201,11 +208,11 @@ def _from_faster_whisper(segment: Any) -> Segment:
 
 
 @functools.lru_cache(maxsize=2)
-def _faster_whisper_model(location: str, threads: int) -> Any:
+def _faster_whisper_model(location: str, threads: int, workers: int) -> Any:
     from faster_whisper import WhisperModel
 
     try:
-        return WhisperModel(location, device="cpu", compute_type="int8", cpu_threads=threads)
+        return WhisperModel(location, device="cpu", compute_type="int8", cpu_threads=threads, num_workers=workers)
     except (RuntimeError, ValueError, OSError) as exc:
         raise ToolError(f"faster-whisper could not load the model {location}: {exc}",
                         hint="check transcription.model in config/show.yaml (a model name, or a CTranslate2 folder)") from exc
@@ -213,6 +220,7 @@ def _faster_whisper_model(location: str, threads: int) -> Any:
 
 class OpenAIWhisper:
     name = "openai-whisper"
+    calls_at_once = 1  # one torch model, on every core
 
     def __init__(self, model: ModelSource, threads: int) -> None:
         import torch
@@ -397,7 +405,7 @@ def pack_windows(joined: Joined, longest: float = WINDOW_SECONDS) -> list[tuple[
     return [(start, min(end, length)) for start, end in windows]
 
 
-def group_for_calls(stretches: Iterable[tuple[float, float]], separator: float = 0.0, per_call: int = WINDOWS_PER_CALL,
+def group_for_calls(stretches: Iterable[tuple[float, float]], per_call: int, separator: float = 0.0,
                     longest: float = WINDOW_SECONDS) -> Iterator[list[tuple[float, float]]]:
     """Stretches (cut to fit a window) in groups that fill `per_call` packed windows each, packed as pack_windows does.
     Each group as soon as the stretches that fill it have come."""
@@ -423,32 +431,59 @@ def decode_stretches(engine: Engine, audio: np.ndarray, stretches: Iterable[tupl
                      on_progress: Progress, separator: float = 0.0) -> list[Word]:
     """The words of `stretches` of `audio`, decoded laid end to end in packed windows, in the recording's times.
 
-    WINDOWS_PER_CALL windows at a time, so only that much speech is ever copied and turned into features; the
-    first call starts as soon as its stretches have come (the VAD goes on finding the rest meanwhile).
+    Groups of windows, `engine.calls_at_once` calls at a time, so only that much speech is ever copied and
+    turned into features; the first call starts as soon as its stretches have come (the VAD goes on finding
+    the rest meanwhile).
     """
-    words: list[Word] = []
-    for group in group_for_calls(stretches, separator):
+    lock = threading.Lock()  # the calls report from their own threads, each its own part of the recording
+    reached = 0.0
+
+    def report(seconds: float) -> None:
+        nonlocal reached
+        with lock:
+            if seconds > reached:
+                reached = seconds
+                on_progress(seconds)
+
+    def decode(group: list[tuple[float, float]]) -> list[Word]:
         joined = join_stretches(audio, group, separator)
         segments = engine.transcribe_windows(joined.audio, pack_windows(joined), settings,
-                                             lambda seconds, joined=joined: on_progress(joined.original_time(seconds)))
-        words += joined.restore(segments)
-        on_progress(group[-1][1])
-    return words
+                                             lambda seconds: report(joined.original_time(seconds)))
+        report(group[-1][1])
+        return joined.restore(segments)
+
+    if isinstance(stretches, Sequence):
+        seconds = sum(end - start + separator for start, end in stretches)
+    else:  # still coming from the VAD: at most the whole recording
+        seconds = audio.shape[0] / SAMPLE_RATE
+    groups = group_for_calls(stretches, windows_per_call(seconds, engine.calls_at_once), separator)
+    return [word for words in in_background(decode, groups, engine.calls_at_once) for word in words]
 
 
-def in_parallel(function: Callable[[Any], Any], items: list[Any], threads: int) -> list[Any]:
+def windows_per_call(seconds: float, calls_at_once: int, most: int = WINDOWS_PER_CALL) -> int:
+    """Windows per call that share about `seconds` of speech between `calls_at_once` calls, at most `most`."""
+    return max(1, min(most, math.ceil(seconds / WINDOW_SECONDS / calls_at_once)))
+
+
+def in_parallel(function: Callable[[Any], Any], items: Iterable[Any], threads: int) -> list[Any]:
     """`function` over `items` on `threads` threads, in order. For the VAD: Silero runs on one core per call."""
     return list(in_background(function, items, threads))
 
 
-def in_background(function: Callable[[Any], Any], items: list[Any], threads: int) -> Iterator[Any]:
+def in_background(function: Callable[[Any], Any], items: Iterable[Any], threads: int) -> Iterator[Any]:
     """`function` over `items` on `threads` threads, each result yielded in order as soon as it is done, while
-    the threads go on with the rest."""
-    if threads <= 1 or len(items) <= 1:
+    the threads go on with the next. `items` is read only as far as 2 × `threads` ahead of what was yielded."""
+    if threads <= 1:
         yield from (function(item) for item in items)
         return
-    with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
-        yield from pool.map(function, items)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        pending: collections.deque[Future[Any]] = collections.deque()
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= 2 * threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def vad_spans(audio: np.ndarray, first: int, last: int, options: Any) -> list[tuple[float, float]]:
