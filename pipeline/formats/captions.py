@@ -18,12 +18,11 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.config import CaptionSettings
-from pipeline.formats.transcript import Word
+from pipeline.formats.transcript import Word, bare_word
 
 MIN_GAP = 2 / 24  # two frames at 24 fps between consecutive cues
 MAX_LINGER = 1.5  # BBC: a caption stays at most 1.5 s after the speech it shows
@@ -78,10 +77,6 @@ class Cue:
         return self.lines[0][0].speaker if self.lines and self.lines[0] else None
 
 
-def _bare(text: str) -> str:
-    return re.sub(r"[^\w']", "", text.lower().replace("’", "'"))
-
-
 def ends_sentence(word: Word) -> bool:
     return word.text.rstrip(_CLOSERS).endswith((".", "?", "!", "…"))
 
@@ -106,12 +101,12 @@ def break_cost(before: Word, after: Word | None) -> float:
         return 0.0
     if tail.endswith((",", ";", ":", "–", "—", "-")):
         return 1.0
-    word = _bare(before.text)
+    word = bare_word(before.text)
     if word in ARTICLES:
         return 100.0  # never between an article and its noun
     if word in BINDING:
         return 10.0
-    following = _bare(after.text)
+    following = bare_word(after.text)
     if following in CLAUSE_OPENERS:
         return 2.0
     if following in PREPOSITIONS:

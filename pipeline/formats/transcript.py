@@ -37,6 +37,11 @@ SEGMENT_PAUSE_SECONDS = 1.0  # a longer pause between two words starts a new seg
 SEGMENT_MAX_SECONDS = 20.0
 
 
+def bare_word(text: str) -> str:
+    """A word as it is said: lower case, no punctuation but the apostrophe ("Country!" and "country" are one word)."""
+    return re.sub(r"[^\w']", "", text.lower().replace("’", "'"))
+
+
 def join_words(words: Iterable[Word]) -> str:
     """The text of `words`: a space between them, except before a piece that continues the previous word."""
     text = ""

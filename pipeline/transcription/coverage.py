@@ -3,7 +3,7 @@
 The chunker's VAD can drop quiet or unusual speech, and a decoder can skip the end of a window. Here
 a more sensitive VAD than the chunker's looks at every stretch without words; the speech it finds
 there is decoded again without VAD, apart from the words around it. What that leaves without words
-is decoded once more after the few seconds of speech before it (a lone word, heard alone, is often
+is decoded once more after the few seconds of the recording before it (a lone word, heard alone, is often
 heard as nothing): the words that decode has and the transcript lacks are added. Speech that even
 that leaves without words is returned as a gap, for the creator to hear.
 """
@@ -11,12 +11,11 @@ that leaves without words is returned as a gap, for the creator to hear.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipeline.formats.transcript import Word
+from pipeline.formats.transcript import Word, bare_word
 from pipeline.transcription.engines import SAMPLE_RATE, decode_stretches, in_parallel, split_long, vad_spans
 
 if TYPE_CHECKING:
@@ -96,14 +95,10 @@ def speech_in(audio: np.ndarray, stretches: list[tuple[float, float]],
             for a, b in merge_close(spans) if b - a >= MIN_SPEECH_SECONDS]
 
 
-def _token(text: str) -> str:
-    return re.sub(r"[^\w']", "", text.lower())
-
-
 def unknown_words(known: Sequence[Word], decoded: Sequence[Word]) -> list[Word]:
     """The words of `decoded` that `known` lacks: both aligned by their text, the words only `decoded` has.
     (A word `decoded` merely spells or places differently is known.)"""
-    matcher = difflib.SequenceMatcher(a=[_token(w.text) for w in known], b=[_token(w.text) for w in decoded],
+    matcher = difflib.SequenceMatcher(a=[bare_word(w.text) for w in known], b=[bare_word(w.text) for w in decoded],
                                       autojunk=False)
     return [word for tag, _i1, _i2, j1, j2 in matcher.get_opcodes() if tag == "insert" for word in decoded[j1:j2]]
 

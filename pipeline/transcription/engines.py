@@ -175,7 +175,7 @@ class FasterWhisper:
 
     def __init__(self, model: ModelSource, threads: int) -> None:
         self.calls_at_once = min(threads, CALLS_AT_ONCE)
-        self.model = _faster_whisper_model(model.location, max(1, threads // self.calls_at_once), self.calls_at_once)
+        self.model = _faster_whisper_model(model.location, threads // self.calls_at_once, self.calls_at_once)
 
     def transcribe_windows(self, audio: np.ndarray, windows: list[tuple[float, float]], settings: DecodeSettings,
                            on_progress: Progress) -> list[Segment]:
