@@ -478,7 +478,7 @@ class ImportedFrom(StrictModel):
 
 
 class EpisodeConfig(StrictModel):
-    number: int = Field(ge=0)
+    number: int | None = Field(default=None, ge=0)  # required unless `guid` is given (see _number_or_guid)
     title: str = Field(min_length=1)
     date: AwareDatetime
     recording: Annotated[Annotated[str, Tag("recording-file"), Field(min_length=1)]
@@ -490,6 +490,7 @@ class EpisodeConfig(StrictModel):
     slug: str | None = Field(default=None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     episode_type: Literal["full", "trailer", "bonus"] = "full"
     season: int | None = Field(default=None, ge=1)
+    season_name: str | None = Field(default=None, min_length=1, max_length=128)  # podcast:season name="…"
     explicit: bool | None = None
     glossary: list[str] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
@@ -515,6 +516,23 @@ class EpisodeConfig(StrictModel):
             if starts != sorted(set(starts)):
                 raise ValueError("chapter start times must be strictly ascending")
         return chapters
+
+    @model_validator(mode="after")
+    def _number_or_guid(self) -> EpisodeConfig:
+        if self.number is None and self.guid is None:
+            raise ValueError("number: is required (the episode's guid in the feed is made from it); only an "
+                             "imported episode, which keeps its old `guid`, may have none")
+        if self.season_name is not None and self.season is None:
+            raise ValueError("season_name: names a season, so give `season` too")
+        return self
+
+    @property
+    def label(self) -> str:
+        """How the web site and clips name the episode: `#463`, `S2 E1`, `Trailer` (empty: a full episode
+        without a number)."""
+        if self.number is None:
+            return "" if self.episode_type == "full" else self.episode_type.capitalize()
+        return f"S{self.season} E{self.number}" if self.season is not None else f"#{self.number}"
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -766,6 +784,42 @@ def _voice_problems(source: Path, project: Project, voices: object) -> list[str]
             if isinstance(v, dict) and isinstance(v.get("sample"), str) and not project.resolve(v["sample"]).is_file()]
 
 
+class _Claims:
+    """What must differ from one episode to the next: the feed's guid, and the season and number.
+
+    An episode without `guid` gets its guid from its number alone, so no two of those share a number, whatever
+    their seasons. Imported episodes keep their old feed's guids, seasons and numbers: two seasons that both
+    number from 1 are fine, and so is a number the old feed gave twice, as long as each has its own guid."""
+
+    def __init__(self) -> None:
+        self.guids: dict[str, str] = {}
+        self.derived: dict[int, str] = {}
+        self.places: dict[tuple[int | None, int], tuple[str, bool]] = {}
+
+    def claim(self, episode_id: str, config: EpisodeConfig) -> list[str]:
+        problems = []
+        if config.guid is not None:
+            if config.guid in self.guids:
+                problems.append(f"guid: {config.guid!r} is also episodes/{self.guids[config.guid]}'s; podcast apps "
+                                "would take the two for one episode, so each needs its own")
+            self.guids.setdefault(config.guid, episode_id)
+        if config.number is None:
+            return problems
+        place = (config.season, config.number)
+        where = f"number: {config.number}" + (f" (season {config.season})" if config.season is not None else "")
+        if config.guid is None and config.number in self.derived:
+            problems.append(f"{where} is already used by episodes/{self.derived[config.number]}; each episode needs "
+                            "its own number (its guid in the feed is made from the number alone, whatever the "
+                            "season), or a `guid` of its own")
+        elif place in self.places and not (config.guid is not None and self.places[place][1]):
+            problems.append(f"{where} is already used by episodes/{self.places[place][0]}; each episode needs its "
+                            "own number" + (" in its season" if config.season is not None else ""))
+        if config.guid is None:
+            self.derived.setdefault(config.number, episode_id)
+        self.places.setdefault(place, (episode_id, config.guid is not None))
+        return problems
+
+
 def load_project(project: Project, environ: dict[str, str] | None = None, *, keep_going: bool = False) -> Loaded:
     """Load and validate show.yaml and every episode.yaml; raise ConfigError with every problem.
 
@@ -794,7 +848,7 @@ def load_project(project: Project, environ: dict[str, str] | None = None, *, kee
 
     episodes: dict[str, Episode] = {}
     broken: dict[str, list[str]] = {}
-    numbers: dict[int, str] = {}
+    claims = _Claims()
     for episode_id in project.episode_ids():
         path = project.episodes_dir / episode_id / "episode.yaml"
         source = project.relative(path)
@@ -808,10 +862,7 @@ def load_project(project: Project, environ: dict[str, str] | None = None, *, kee
             except ValidationError as exc:
                 own += format_validation_errors(source, exc)
             else:
-                if config.number in numbers:
-                    own.append(f"{source}: number: {config.number} is already used by episodes/{numbers[config.number]}; "
-                               "each episode needs its own number")
-                numbers.setdefault(config.number, episode_id)
+                own += [f"{source}: {problem}" for problem in claims.claim(episode_id, config)]
                 if not own or not keep_going:
                     episodes[episode_id] = Episode(id=episode_id, folder=path.parent, config=config)
         if own:

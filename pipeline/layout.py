@@ -188,7 +188,7 @@ def published_episodes(project: Project, episodes: dict[str, Episode]) -> list[E
         episode for episode in episodes.values()
         if not episode.config.draft and episode_paths(project, episode).podcast_mp3.is_file()
     ]
-    return sorted(ready, key=lambda episode: (episode.date, episode.config.number), reverse=True)
+    return sorted(ready, key=lambda episode: (episode.date, episode.config.number or 0), reverse=True)
 
 
 @dataclass(frozen=True)

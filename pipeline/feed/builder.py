@@ -41,7 +41,7 @@ class FeedItem:
     guid: str
     enclosure: Enclosure
     duration_seconds: float
-    number: int
+    number: int | None  # None: an imported item that had no itunes:episode
     page_url: str
     image_url: str
     episode_type: str = "full"
@@ -133,7 +133,8 @@ def render_feed(channel: FeedChannel, items: list[FeedItem]) -> bytes:
         entry.pubDate(item.published)
         entry.enclosure(item.enclosure.url, str(item.enclosure.length), item.enclosure.type)
         entry.podcast.itunes_duration(format_duration(item.duration_seconds))
-        entry.podcast.itunes_episode(item.number)
+        if item.number is not None:
+            entry.podcast.itunes_episode(item.number)
         entry.podcast.itunes_episode_type(item.episode_type)
         entry.podcast.itunes_image(item.image_url)
         if item.season is not None:

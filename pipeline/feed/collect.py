@@ -7,7 +7,7 @@ import html
 import json
 from pathlib import Path
 
-from pipeline.config import UPDATE_FREQUENCIES, Chat, Episode, License, Location, Person, Project, ShowConfig
+from pipeline.config import UPDATE_FREQUENCIES, Chat, Episode, EpisodeConfig, License, Location, Person, Project, ShowConfig
 from pipeline.feed.builder import Enclosure, FeedChannel, FeedItem
 from pipeline.feed.guid import item_guid
 from pipeline.feed.podcasting20 import (
@@ -181,6 +181,7 @@ def item_tags(project: Project, show: ShowConfig, episode: Episode, chapters: li
     differs = config.license is not None and config.license != show.license
     return ItemTags(
         season=config.season,
+        season_name=config.season_name,
         episode=config.number,
         license=license_tag(config.license) if differs else None,
         location=location_tag(config.location),
@@ -191,6 +192,14 @@ def item_tags(project: Project, show: ShowConfig, episode: Episode, chapters: li
         alternate_enclosures=alternate_enclosures(project, show, episode),
         chapters=chapters,
     )
+
+
+def episode_guid(config: EpisodeConfig, podcast_guid: str) -> str:
+    """An imported episode's old guid, verbatim; else one made from the show and the number."""
+    if config.guid is not None:
+        return config.guid
+    assert config.number is not None, "EpisodeConfig wants a number or a guid"
+    return item_guid(podcast_guid, config.number)
 
 
 def episode_item(project: Project, show: ShowConfig, cover: Path, episode: Episode, podcast_guid: str,
@@ -216,7 +225,7 @@ def episode_item(project: Project, show: ShowConfig, cover: Path, episode: Episo
         description_html=short_description(config.summary or config.description, chapters),
         content_html=notes_html(project, episode),
         published=config.date,
-        guid=config.guid or item_guid(podcast_guid, config.number),
+        guid=episode_guid(config, podcast_guid),
         enclosure=Enclosure(url=public_url(base, public_key(episode, media)), length=media.stat().st_size, type=media_type),
         duration_seconds=duration,
         number=config.number,

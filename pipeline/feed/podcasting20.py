@@ -155,6 +155,7 @@ class ItemTags:
     """An item's tags beyond feedgen's, all optional."""
 
     season: int | None = None
+    season_name: str | None = None
     episode: int | None = None
     license: LicenseTag | None = None
     location: LocationTag | None = None
@@ -231,7 +232,9 @@ def add_channel_tags(channel: etree._Element, tags: ChannelTags) -> None:
 
 def add_item_tags(entry: etree._Element, tags: ItemTags) -> None:
     if tags.season is not None:
-        _element(entry, "season", tags.season)
+        season = _element(entry, "season", tags.season)
+        if tags.season_name:  # `name` is _element's own parameter
+            season.attrib["name"] = tags.season_name
     if tags.episode is not None:
         _element(entry, "episode", tags.episode)
     _add_license(entry, tags.license)

@@ -159,7 +159,7 @@ class ClipView:
 
 @dataclass(frozen=True)
 class EpisodeView:
-    number: int
+    label: str  # `#463`, `S2 E1`, `Trailer` or empty (EpisodeConfig.label)
     title: str
     description: str
     date_iso: str
@@ -244,7 +244,7 @@ def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_
         if path is not None and path.is_file()
     ]
     return EpisodeView(
-        number=config.number,
+        label=config.label,
         title=config.title,
         description=config.description,
         date_iso=config.date.isoformat(),

@@ -81,7 +81,7 @@ def run(ctx: Context) -> list[Path]:
             for index, video_format in enumerate(settings.formats):
                 width, height = (even(side) for side in video_format.size(None if audiogram else recording.display_size))
                 picture, progress, overlay = episode.recording, None, None
-                label = f"#{episode.config.number} · {clip.title}"
+                label = " · ".join(part for part in (episode.config.label, clip.title) if part)
                 if not audiogram:
                     overlay = Path(scratch) / f"titles-{number}-{video_format.name}.png"
                     title_card(ctx.show.title, label, width, height, style).save(overlay)

@@ -365,7 +365,8 @@ def tag_podcast_mp3(ctx: Context) -> Path:
         tags.add(TIT2(encoding=3, text=episode.title))
         tags.add(TPE1(encoding=3, text=ctx.show.author))
         tags.add(TALB(encoding=3, text=ctx.show.title))
-        tags.add(TRCK(encoding=3, text=str(episode.number)))
+        if episode.number is not None:  # an imported trailer may have none
+            tags.add(TRCK(encoding=3, text=str(episode.number)))
         tags.add(TDRC(encoding=3, text=episode.date.strftime("%Y-%m-%d")))
         tags.add(TCON(encoding=3, text="Podcast"))
         tags.add(TIT3(encoding=3, text=episode.description))
