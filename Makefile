@@ -58,9 +58,9 @@ bench: $(VENV_STAMP) ## measure the stages against their baselines; writes build
 catalogue: $(VENV_STAMP) ## build every episode that is out of date, in parallel on Ray, then the feed and publish
 	$(PIPELINE) catalogue $(EPISODES) $(if $(ARTEFACTS),--artefacts '$(ARTEFACTS)')
 
-import: $(VENV_STAMP) ## import an existing show: make import FEED=https://…/feed.xml [LIMIT=n] [SINCE=2024-01-31]
+import: $(VENV_STAMP) ## import an existing show: make import FEED=https://…/feed.xml [LIMIT=n] [SINCE=2024-01-31] [DRY_RUN=1]
 	@test -n "$(FEED)" || { echo "error: FEED is not set; fix: make import FEED=https://example.com/feed.xml" >&2; exit 2; }
-	$(VENV)/bin/python -m pipeline import-feed "$(FEED)" $(if $(LIMIT),--limit $(LIMIT)) $(if $(SINCE),--since $(SINCE))
+	$(VENV)/bin/python -m pipeline import-feed "$(FEED)" $(if $(LIMIT),--limit $(LIMIT)) $(if $(SINCE),--since $(SINCE)) $(if $(DRY_RUN),--dry-run)
 
 serve: $(VENV_STAMP) ## serve the published folder on http://127.0.0.1:8000 (HEAD and byte ranges)
 	$(VENV)/bin/python -m pipeline.serve $${PUBLISH_DIR:-public} --host 127.0.0.1 --port $${PORT:-8000}

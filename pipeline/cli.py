@@ -48,16 +48,20 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     check.add_argument("episode", help="episode id: a folder name under episodes/, e.g. 463")
 
     imports = commands.add_parser(
-        "import-feed", parents=[common], help="import an existing show: an episodes/<number>/ folder per item of its feed",
-        description="Import an existing show's feed: for every item, an episodes/<number>/ folder with the downloaded "
-                    "recording and an episode.yaml holding what the feed said (its guid and date kept, so podcast apps "
-                    "see no new episodes). Items already imported are skipped; an edited episode.yaml is never "
-                    "overwritten; an interrupted download resumes.",
+        "import-feed", parents=[common], help="import an existing show: an episodes/<id>/ folder per item of its feed",
+        description="Import an existing show's feed: for every item, an episodes/<id>/ folder with the downloaded "
+                    "recording and an episode.yaml holding what the feed said (its guid, date, season and number kept, "
+                    "so podcast apps see no new episodes). The id is s<season>e<NN> (s2e01) for an item with a season "
+                    "and a number, the number (12) for one without a season, the type (s2-trailer, bonus) for a trailer "
+                    "or bonus without a number; -2, -3… when another item took it. Items already imported are skipped; "
+                    "an edited episode.yaml is never overwritten; an interrupted download resumes.",
     )
     imports.add_argument("source", help="the feed: its URL (https://…) or a saved copy of it")
     imports.add_argument("--limit", type=int, metavar="N", help="import at most the newest N items not yet here")
     imports.add_argument("--since", type=_date, metavar="DATE", help="only items published on or after DATE (2024-01-31)")
-    imports.add_argument("--dry-run", action="store_true", help="list what would be imported; download nothing")
+    imports.add_argument("--dry-run", action="store_true",
+                         help="list every item with the folder it would get and why (or why it is refused, already "
+                              "here or left out); download and write nothing")
 
     catalogue = commands.add_parser(
         "catalogue", parents=[common], help="build every episode that is not up to date, in parallel on Ray; then the feed",
@@ -120,14 +124,19 @@ def _date(text: str) -> datetime:
     return day if day.tzinfo else day.replace(tzinfo=UTC)
 
 
+DRY_RUN_ACTIONS = {"import": "import", "here": "already here", "refuse": "refuse", "leave": "leave out"}
+
+
 def run_import(args: argparse.Namespace) -> list[Path]:
     from pipeline.config import Project
     from pipeline.imports import import_feed
 
     project = Project(args.root)
     report = import_feed(project, args.source, limit=args.limit, since=args.since, dry_run=args.dry_run)
-    for number, title in report.planned:
-        print(f"would import episode {number}: {title}")
+    if args.dry_run:
+        width = max((len(item.episode_id) for item in report.planned), default=0) + len("episodes//")
+        for item in report.planned:
+            print(f"{DRY_RUN_ACTIONS[item.action]:<12} {'episodes/' + item.episode_id + '/':<{width}} {item.title!r}: {item.why}")
     log.info("import: %s", report.summary())
     return [project.episodes_dir / number for number in report.imported]
 

@@ -1,8 +1,9 @@
 """An existing show's RSS feed, read into what episode.yaml needs: pure functions, tested directly.
 
 feedparser reads the feed (any RSS or Atom dialect, broken encodings, dates) and sanitises its HTML;
-the Podcasting 2.0 tags it keeps only once per item (`podcast:transcript` may appear several times)
-are read from the same bytes with defusedxml.
+the Podcasting 2.0 tags it keeps only in part (`podcast:transcript` may appear several times, and it drops the
+number of a `podcast:season` or `podcast:episode` that has attributes) are read from the same bytes with
+defusedxml.
 """
 
 from __future__ import annotations
@@ -10,16 +11,21 @@ from __future__ import annotations
 import email.utils
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
 from pipeline.errors import InputError
 
-PODCAST_NAMESPACE = "https://podcastindex.org/namespace/1.0"
+PODCAST_NAMESPACES = (
+    "https://podcastindex.org/namespace/1.0",
+    # the namespace's first address: feeds written before 2021 (and some since) still declare it
+    "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
+)
 EPISODE_TYPES = ("full", "trailer", "bonus")
 TITLE_LENGTH = 200
+SEASON_NAME_LENGTH = 128  # as EpisodeConfig.season_name
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -38,8 +44,9 @@ class FeedItem:
     date: datetime  # with the zone the feed gave
     description: str  # plain text
     enclosure: LinkedFile | None
-    number: int | None = None  # itunes:episode
-    season: int | None = None
+    number: int | None = None  # itunes:episode, else podcast:episode
+    season: int | None = None  # itunes:season, else podcast:season
+    season_name: str | None = None  # podcast:season name="…"
     episode_type: str = "full"
     explicit: bool | None = None
     chapters: str | None = None  # podcast:chapters URL
@@ -103,19 +110,43 @@ def parse_feed(data: bytes, source: str) -> OldFeed:
                          hint="give the feed's own URL (the one podcast apps subscribe to) or a saved copy of it")
     if not parsed.entries:
         raise InputError(f"{source}: the feed has no items", hint="check that this is the show's full feed")
-    transcripts = _transcripts_by_item(data)
-    items = [_item(entry, transcripts[index] if index < len(transcripts) else ())
+    tags = _podcast_tags_by_item(data)
+    items = [_item(entry, tags[index] if index < len(tags) else _PodcastTags())
              for index, entry in enumerate(parsed.entries)]
     channel = parsed.feed
     return OldFeed(
         title=plain_text(channel.get("title", "")),
         podcast_guid=(channel.get("podcast_guid") or "").strip().lower() or None,
         new_feed_url=(channel.get("itunes_new-feed-url") or "").strip() or None,
-        items=tuple(sorted(items, key=lambda item: item.date)),
+        items=_refuse_repeated_guids(sorted(items, key=lambda item: item.date)),
     )
 
 
-def _item(entry: Any, transcripts: Sequence[LinkedFile]) -> FeedItem:
+def _refuse_repeated_guids(items: Sequence[FeedItem]) -> tuple[FeedItem, ...]:
+    """Items (oldest first) whose guid an older item has already: apps would take them for that episode."""
+    first: dict[str, FeedItem] = {}
+    kept = []
+    for item in items:
+        earlier = first.setdefault(item.guid, item) if item.guid else item
+        if earlier is not item:
+            item = replace(item, problems=(*item.problems, f"its guid {item.guid!r} is also the guid of the older item "
+                                           f"{earlier.title!r} ({earlier.date:%Y-%m-%d}), so podcast apps take both "
+                                           "for one episode"))
+        kept.append(item)
+    return tuple(kept)
+
+
+@dataclass(frozen=True)
+class _PodcastTags:
+    """What an item's Podcasting 2.0 tags say that feedparser does not keep."""
+
+    transcripts: tuple[LinkedFile, ...] = ()
+    season: int | None = None
+    season_name: str | None = None
+    episode: int | None = None
+
+
+def _item(entry: Any, tags: _PodcastTags) -> FeedItem:
     problems = []
     title = _CONTROL.sub("", " ".join(plain_text(entry.get("title", "")).split()))[:TITLE_LENGTH]
     if not title:
@@ -132,18 +163,20 @@ def _item(entry: Any, transcripts: Sequence[LinkedFile]) -> FeedItem:
         problems.append("the item has no guid and no enclosure URL to stand for one")
     episode_type = (entry.get("itunes_episodetype") or "full").strip().lower()
     chapters = entry.get("podcast_chapters")
+    season = _first(_season(entry.get("itunes_season")), tags.season)
     return FeedItem(
         guid=guid,
         title=title or "Untitled",
         date=date or datetime.fromtimestamp(0, UTC),
         description=plain_text(entry.get("summary", "") or entry.get("subtitle", "")),
         enclosure=enclosure,
-        number=_whole(entry.get("itunes_episode")),
-        season=_whole(entry.get("itunes_season")),
+        number=_first(_whole(entry.get("itunes_episode")), tags.episode),
+        season=season,
+        season_name=tags.season_name[:SEASON_NAME_LENGTH] if tags.season_name and season == tags.season else None,
         episode_type=episode_type if episode_type in EPISODE_TYPES else "full",
         explicit=entry.get("itunes_explicit"),
         chapters=chapters.get("url") if isinstance(chapters, dict) else None,
-        transcripts=tuple(transcripts),
+        transcripts=tags.transcripts,
         problems=tuple(problems),
     )
 
@@ -163,6 +196,7 @@ def _date(text: str | None) -> datetime | None:
 
 
 def _whole(value: Any) -> int | None:
+    """A whole number ≥ 0 (itunes:episode), else None; podcast:episode's decimals (`315.5`) are not one."""
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
@@ -170,8 +204,18 @@ def _whole(value: Any) -> int | None:
     return number if number >= 0 else None
 
 
-def _transcripts_by_item(data: bytes) -> list[tuple[LinkedFile, ...]]:
-    """Every item's podcast:transcript links, in document order (empty when the bytes are not plain XML)."""
+def _season(value: Any) -> int | None:
+    """A season number: whole and ≥ 1, as Apple and episode.yaml want it."""
+    number = _whole(value)
+    return number if number else None
+
+
+def _first(*values: int | None) -> int | None:
+    return next((value for value in values if value is not None), None)
+
+
+def _podcast_tags_by_item(data: bytes) -> list[_PodcastTags]:
+    """Every item's Podcasting 2.0 tags, in document order (empty when the bytes are not plain XML)."""
     from xml.etree.ElementTree import ParseError
 
     import defusedxml.ElementTree
@@ -181,41 +225,43 @@ def _transcripts_by_item(data: bytes) -> list[tuple[LinkedFile, ...]]:
         root = defusedxml.ElementTree.fromstring(re.sub(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", b"", data))
     except (ParseError, DefusedXmlException, ValueError):
         return []
-    tag = f"{{{PODCAST_NAMESPACE}}}transcript"
-    return [tuple(LinkedFile(t.get("url", ""), t.get("type", "")) for t in item.iter(tag) if t.get("url"))
-            for item in root.iter("item")]
+    found = []
+    for item in root.iter("item"):
+        season, episode = _podcast(item, "season"), _podcast(item, "episode")
+        found.append(_PodcastTags(
+            transcripts=tuple(LinkedFile(t.get("url", ""), t.get("type", ""))
+                              for t in _podcast(item, "transcript", every=True) if t.get("url")),
+            season=_season(season.text) if season is not None else None,
+            season_name=((season.get("name") or "").strip() or None) if season is not None else None,
+            episode=_whole(episode.text) if episode is not None else None,
+        ))
+    return found
 
 
-def episode_numbers(items: Sequence[FeedItem], taken: set[int] = frozenset()) -> list[int]:  # type: ignore[assignment]
-    """A number per item (oldest first): its itunes:episode, else its place in the feed (1 for the oldest);
-    a place another item (or an existing episode, `taken`) already holds moves to the next free number."""
-    used = set(taken) | {item.number for item in items if item.number is not None}
-    numbers = []
-    for place, item in enumerate(items, start=1):
-        if item.number is not None:
-            numbers.append(item.number)
-            continue
-        number = place
-        while number in used:
-            number += 1
-        used.add(number)
-        numbers.append(number)
-    return numbers
+def _podcast(item: Any, name: str, every: bool = False) -> Any:
+    """The item's first podcast:`name` element (None if it has none), or with `every` all of them."""
+    found = [tag for namespace in PODCAST_NAMESPACES for tag in item.findall(f"{{{namespace}}}{name}")]
+    return found if every else next(iter(found), None)
 
 
-def episode_yaml(item: FeedItem, number: int, recording: str, source: str,
+def episode_yaml(item: FeedItem, recording: str, source: str,
                  chapters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The episode.yaml of an imported item: what the old feed said, the guid verbatim."""
-    config: dict[str, Any] = {
-        "number": number,
+    """The episode.yaml of an imported item: what the old feed said, the guid verbatim, and the item's own
+    season and number (none when it had none, as trailers often have not), whatever its folder is called."""
+    config: dict[str, Any] = {}
+    if item.season is not None:
+        config["season"] = item.season
+    if item.season_name:
+        config["season_name"] = item.season_name
+    if item.number is not None:
+        config["number"] = item.number
+    config.update({
         "title": item.title,
         "date": item.date.isoformat(),
         "recording": recording,
         "description": item.description or item.title,
         "guid": item.guid,
-    }
-    if item.season is not None:
-        config["season"] = item.season
+    })
     if item.episode_type != "full":
         config["episode_type"] = item.episode_type
     if item.explicit is not None:
