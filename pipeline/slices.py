@@ -45,7 +45,7 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
             "show": {**show_identity, "public_url": show.public_url, "website": show.website},
             "notes": _dump(show.notes),
             "persons": [_dump(person) for person in show.persons],
-            "episode": ep.model_dump(mode="json", exclude={"recording", "draft", "episode_type", "season"}),
+            "episode": ep.model_dump(mode="json", exclude={"recording", "draft", "episode_type", "season", "season_name"}),
         },
         "video": {
             "show": show_identity,

@@ -22,7 +22,7 @@ from pipeline.imports import import_feed
 from pipeline.imports.download import cached_part
 from pipeline.imports.feed import FeedItem, chapters_from_json, parse_feed, plain_text
 from pipeline.imports.ids import episode_ids
-from pipeline.layout import feed_path
+from pipeline.layout import feed_path, site_dir
 from pipeline.serve import running_server
 from tests import media
 from tests.conftest import run_stage
@@ -372,6 +372,9 @@ def test_a_real_show_in_two_seasons_both_numbered_from_one_imports_whole(tmp_pat
         assert {guid: rebuilt[guid] for guid in old} == {
             guid: (date, season, episode, season, episode, kind) for guid, (date, season, episode, _, _, kind) in old.items()}
         assert rebuilt[next(iter(old))][0] == "2021-11-03T08:00:00+00:00"
+        index = (site_dir(project) / "index.html").read_text(encoding="utf-8")
+        assert '<span class="number">S2 E1</span> Prologue 1' in index
+        assert '<span class="number">Trailer</span> Introducing' in index
 
         # a second import adds nothing
         again = import_feed(project, url)
