@@ -642,6 +642,8 @@ def format_validation_errors(source: Path, exc: ValidationError) -> list[str]:
         where = _location(error["loc"])
         if error["type"] == "missing":
             problems.append(f"{source}: {where}: is required")
+        elif not error["loc"]:  # a rule over several keys of the file: its message names them
+            problems.append(f"{source}: {_expected(error)}")
         else:
             problems.append(f"{source}: {where}: {_describe(error.get('input'))} {_expected(error)}")
     return problems

@@ -188,7 +188,9 @@ def test_seasons_may_repeat_numbers_but_guids_and_derived_guids_may_not(tmp_path
     write_episode_yaml(project, "s3e01", number=1, season=3)  # its guid would come from number 1 ...
     write_episode_yaml(project, "s4e01", number=1, season=4)  # ... and so would this one's
     write_episode_yaml(project, "x", number=9, guid="old-4")
-    found = problems("s3e01", "s4e01", "x")
+    write_episode_yaml(project, "y", number=None)
+    found = problems("s3e01", "s4e01", "x", "y")
+    assert "episodes/y/episode.yaml: number: is required (the episode's guid in the feed is made from it)" in found
     assert ("episodes/s4e01/episode.yaml: number: 1 (season 4) is already used by episodes/s3e01; each episode needs its "
             "own number (its guid in the feed is made from the number alone") in found
     assert "episodes/x/episode.yaml: guid: 'old-4' is also episodes/s2-trailer's" in found
