@@ -6,12 +6,11 @@ speaker encoder, each shipped inside a package from the package index, so nothin
   wheel, on 80-band Kaldi filterbanks (kaldi-native-fbank);
 - `resemblyzer`: the GE2E d-vector LSTM the `resemblyzer` package ships (Apache-2.0), on 40-band mels.
 
-Silero finds the speech; overlapping 1.5 s windows of it are embedded; the windows are clustered
-(spectral clustering on a pruned cosine affinity; unless the episode gives the number of voices, the
-number whose clusters are best separated, by silhouette); every 0.1 s of speech then goes to the voice
-whose centroid the windows around it are closest to (resegmentation), and flickers shorter than a turn
-are smoothed away. Where pyannote's segmentation model hears two voices at once (pipeline.speakers.overlap),
-the nearest other voice in time gets a turn too.
+Silero finds the speech; overlapping 1.5 s windows of it are embedded; the windows are clustered into voices
+(pipeline.speakers.voices: how many, decided with a measured margin, unless the episode gives the number);
+every 0.1 s of speech then goes to the voice whose centroid the windows around it are closest to
+(resegmentation), and flickers shorter than a turn are smoothed away. Where pyannote's segmentation model hears
+two voices at once (pipeline.speakers.overlap), the nearest other voice in time gets a turn too.
 
 `pyannote` (pyannote.audio's pretrained pipeline) needs that package, internet once and a Hugging Face
 token; it is better at overlapping speech and at many voices (see README).
@@ -24,12 +23,13 @@ import logging
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.errors import ConfigError, ToolError
 from pipeline.speakers.overlap import overlap_spans
 from pipeline.speakers.turns import Turn, runs, second_voices, smooth
+from pipeline.speakers.voices import CAMPLUSPLUS_BAR, SpeakerCount, VoiceBar, Voices, cluster_voices, unit
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,10 +44,6 @@ HOP_SECONDS = 0.5
 SHORTEST_SPEECH_SECONDS = 0.3  # less says little about a voice
 FRAME_SECONDS = 0.1  # resolution of the turns
 MAX_CLUSTERED = 2000  # windows clustered at most; more are averaged in neighbouring groups first (bounded memory)
-SMALLEST_VOICE_SHARE = 0.05  # a voice with less of the speech than this (and under SMALLEST_VOICE_SECONDS) is noise
-MIN_SILHOUETTE = 0.275  # a split separated less well is one voice (measured: one voice ≤ 0.26, two or three ≥ 0.30)
-AFFINITY_KEEP = 0.3  # share of nearest windows each window keeps in the spectral graph
-SMALLEST_VOICE_SECONDS = 4.0
 LEVEL_DBFS = -30.0  # each stretch of speech is brought to this level before embedding: a quiet guest is still a voice
 BATCH = 16  # windows per forward pass: larger batches are no faster on a CPU and hold more activations
 
@@ -55,19 +51,10 @@ Progress = Callable[[float], None]
 
 
 @dataclass(frozen=True)
-class SpeakerCount:
-    least: int = 1
-    most: int = 6
-
-    @property
-    def fixed(self) -> bool:
-        return self.least == self.most
-
-
-@dataclass(frozen=True)
 class Diarization:
     turns: list[Turn]  # sorted; two turns overlap where two voices are heard at once
     voices: dict[str, Any] = field(default_factory=dict)  # label → embedding (unit vector), to match known voices
+    decision: Voices | None = None  # how the number of voices was decided, with its margins
 
 
 class Diarizer(Protocol):
@@ -86,6 +73,7 @@ class Diarizer(Protocol):
 
 class Embedder(Protocol):
     name: str
+    bar: VoiceBar  # from which similarity two parts are one voice, measured for this encoder
 
     def features(self, speech: np.ndarray) -> np.ndarray:
         """(frames, bands) every 10 ms of a stretch of speech (16 kHz, levelled)."""
@@ -134,6 +122,7 @@ def speech_frames(spans: list[tuple[float, float]], frames: int) -> np.ndarray:
 
 class CamPlusPlus:
     name = "campplus"
+    bar = CAMPLUSPLUS_BAR
     WEIGHTS = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
 
     def __init__(self) -> None:
@@ -181,6 +170,9 @@ def _campplus_model() -> Any:
 
 class Resemblyzer:
     name = "resemblyzer"
+    # Measured as CAM++'s was: one voice's halves 0.81–0.93, two people of different recordings 0.38–0.67, but
+    # two people of one meeting room up to 0.88: this encoder tells meeting voices apart poorly.
+    bar = VoiceBar(short=0.75, long=0.80)
 
     def __init__(self) -> None:
         self.model = _resemblyzer_model()
@@ -257,108 +249,53 @@ class WindowDiarizer:
         return found[order], np.array(where)[order]
 
     def diarize(self, audio: np.ndarray, count: SpeakerCount, on_progress: Progress) -> Diarization:
-        import numpy as np
-
         spans = speech_spans(audio)
         on_progress(audio.shape[0] / SAMPLE_RATE * 0.2)
         embeddings, where = self.windows(audio, spans)
         on_progress(audio.shape[0] / SAMPLE_RATE * 0.7)
         if embeddings.shape[0] == 0:
             return Diarization([])
-        assignment = cluster(embeddings, count)
+        found = self.labelled(audio, spans, embeddings, where, cluster(embeddings, where, count, self.embedder.bar))
+        on_progress(audio.shape[0] / SAMPLE_RATE)
+        return found
+
+    def labelled(self, audio: np.ndarray, spans: list[tuple[float, float]], embeddings: np.ndarray, where: np.ndarray,
+                 decision: Voices) -> Diarization:
+        """The turns of the voices `decision` found among the windows."""
+        import numpy as np
+
+        assignment = decision.assignment
         labels = sorted(set(assignment.tolist()))
-        centroids = np.stack([_unit(embeddings[assignment == label].mean(axis=0)) for label in labels])
+        centroids = np.stack([unit(embeddings[assignment == label].mean(axis=0)) for label in labels])
         frame_labels = resegment(embeddings, where, centroids, spans, audio.shape[0] / SAMPLE_RATE)
         names = {index: f"S{index + 1}" for index in range(len(labels))}
         turns = runs([names[label] if label is not None else None for label in frame_labels], FRAME_SECONDS)
         used = {label for _start, _end, label in turns}
         if len(used) > 1:
             turns = sorted(turns + second_voices(turns, overlap_spans(audio)))
-        on_progress(audio.shape[0] / SAMPLE_RATE)
-        return Diarization(turns, {names[i]: centroids[i] for i in range(len(labels)) if names[i] in used})
+        return Diarization(turns, {names[i]: centroids[i] for i in range(len(labels)) if names[i] in used}, decision)
 
     def voice(self, audio: np.ndarray) -> np.ndarray:
         embeddings, _where = self.windows(audio, speech_spans(audio))
         if embeddings.shape[0] == 0:
             raise ValueError("no speech in the sample")
-        return _unit(embeddings.mean(axis=0))
+        return unit(embeddings.mean(axis=0))
 
     def voice_count(self, audio: np.ndarray) -> int:
         return len(self.diarize(audio, SpeakerCount(1, 4), lambda _s: None).voices)
 
 
-def _unit(vector: np.ndarray) -> np.ndarray:
+def cluster(embeddings: np.ndarray, where: np.ndarray, count: SpeakerCount, bar: VoiceBar) -> Voices:
+    """A voice per window: pipeline.speakers.voices on the windows, or, on a long recording, on groups of
+    neighbouring windows averaged so that at most MAX_CLUSTERED are clustered (bounded time and memory)."""
     import numpy as np
-
-    return vector / max(float(np.linalg.norm(vector)), 1e-9)
-
-
-def affinity(items: np.ndarray, keep: float = AFFINITY_KEEP) -> np.ndarray:
-    """Cosine similarities, negatives cut to 0, each row keeping only its `keep` share of nearest neighbours
-    (p-pruning), made symmetric: spectral clustering then sees voices, not noise between them."""
-    import numpy as np
-
-    similarity = np.clip(items @ items.T, 0.0, None)
-    neighbours = max(2, int(keep * similarity.shape[0]))
-    cut = -np.sort(-similarity, axis=1)[:, neighbours - 1:neighbours]
-    pruned = np.where(similarity >= cut, similarity, 0.0)
-    return (pruned + pruned.T) / 2
-
-
-def cluster(embeddings: np.ndarray, count: SpeakerCount) -> np.ndarray:
-    """A voice index per window: spectral clustering into the episode's number of voices, or into the number
-    whose clusters are best separated (silhouette), each at least SMALLEST_VOICE_SHARE of the windows; one voice
-    when no split separates well enough."""
-    import numpy as np
-    from sklearn.cluster import SpectralClustering
-    from sklearn.metrics import silhouette_score
 
     n = embeddings.shape[0]
-    if n < 3 or count.most == 1:
-        return np.zeros(n, dtype=int)
-    group = -(-n // MAX_CLUSTERED)  # neighbouring windows averaged so at most MAX_CLUSTERED are clustered
-    items = np.stack([_unit(embeddings[i:i + group].mean(axis=0)) for i in range(0, n, group)])
-    graph = affinity(items)
-
-    def split(voices: int) -> np.ndarray:
-        if voices == 1:
-            return np.zeros(items.shape[0], dtype=int)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # a pruned graph of well-separated voices is not connected
-            return SpectralClustering(n_clusters=voices, affinity="precomputed", assign_labels="cluster_qr",
-                                      random_state=0).fit_predict(graph)
-
-    chosen = max(1, count.least)
-    if not count.fixed:
-        scored = []
-        for voices in range(max(2, count.least), min(count.most, items.shape[0] - 1) + 1):
-            grouped = split(voices)
-            if np.bincount(grouped).min() >= max(2, SMALLEST_VOICE_SHARE * items.shape[0]):
-                scored.append((float(silhouette_score(items, grouped, metric="cosine")), voices))
-        best = max(scored, default=None)
-        if best is not None and best[0] >= MIN_SILHOUETTE:
-            chosen = best[1]
-    assignment = np.repeat(split(min(chosen, items.shape[0])), group)[:n]
-    return _fold_small(embeddings, assignment, count)
-
-
-def _fold_small(embeddings: np.ndarray, assignment: np.ndarray, count: SpeakerCount) -> np.ndarray:
-    import numpy as np
-
-    while True:
-        labels, sizes = np.unique(assignment, return_counts=True)
-        if len(labels) <= max(1, count.least):
-            break
-        smallest = int(np.argmin(sizes))
-        seconds = sizes[smallest] * HOP_SECONDS
-        if sizes[smallest] / assignment.shape[0] >= SMALLEST_VOICE_SHARE or seconds >= SMALLEST_VOICE_SECONDS:
-            break
-        keep = [label for label in labels if label != labels[smallest]]
-        centroids = np.stack([_unit(embeddings[assignment == label].mean(axis=0)) for label in keep])
-        moved = assignment == labels[smallest]
-        assignment[moved] = np.array(keep)[np.argmax(embeddings[moved] @ centroids.T, axis=1)]
-    _unique, compact = np.unique(assignment, return_inverse=True)
-    return compact
+    group = max(1, -(-n // MAX_CLUSTERED))
+    items = np.stack([unit(embeddings[i:i + group].mean(axis=0)) for i in range(0, n, group)])
+    spans = [where[i:i + group] for i in range(0, n, group)]
+    decided = cluster_voices(items, spans, count, bar)
+    return replace(decided, assignment=np.repeat(decided.assignment, group)[:n])
 
 
 def resegment(embeddings: np.ndarray, where: np.ndarray, centroids: np.ndarray, spans: list[tuple[float, float]],
@@ -416,7 +353,7 @@ class PyannoteDiarizer:
         turns = [(round(seg.start, 3), round(seg.end, 3), names[label])
                  for seg, _track, label in annotation.itertracks(yield_label=True)]
         on_progress(audio.shape[0] / SAMPLE_RATE)
-        return Diarization(sorted(turns), {names[label]: _unit(embeddings[i]) for i, label in enumerate(labels)})
+        return Diarization(sorted(turns), {names[label]: unit(embeddings[i]) for i, label in enumerate(labels)})
 
     def voice(self, audio: np.ndarray) -> np.ndarray:
         diarization = self.diarize(audio, SpeakerCount(1, 1), lambda _s: None)

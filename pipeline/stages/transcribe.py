@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 2  # bump when a change here alters transcripts, so cached ones are redone
-DIARIZE_VERSION = 2  # the same for speaker turns
+DIARIZE_VERSION = 3  # the same for speaker turns
 VOICE_SAMPLE_SECONDS = 5.0  # a known voice's sample must be at least this long
 
 
@@ -156,9 +156,13 @@ def find_turns(ctx: Context, audio_hash: str, previous: Transcript | None,
     duration = audio.shape[0] / SAMPLE_RATE
     with progress_bar(round(duration), f"speakers {ctx.episode.id}", unit="s") as bar:
         diarization = diarizer.diarize(audio, count, lambda seconds: advance_to(bar, seconds))
-    known = match_voices(diarization, voices)
-    log.info("%s: %d voice%s found%s", ctx.episode.id, len(diarization.voices), "s" if len(diarization.voices) != 1 else "",
-             f" ({', '.join(sorted(known.values()))} by their samples)" if known else "")
+    matches = match_voices(diarization, voices)
+    found = len(diarization.voices)
+    log.info("%s: %d voice%s found (%s)", ctx.episode.id, found, "s" if found != 1 else "",
+             diarization.decision.describe() if diarization.decision else f"{count.least} given")
+    for match in matches:
+        log.info("%s: %s", ctx.episode.id, match.describe())
+    known = {match.label: match.name for match in matches}
     return diarization.turns, known, wanted
 
 

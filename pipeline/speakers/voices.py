@@ -1,0 +1,205 @@
+"""How many voices a recording holds, and which windows are whose: speaker embeddings clustered with a decision
+that has a margin.
+
+The windows are split in two (spectral clustering on a pruned cosine affinity, a normalised cut, so an outlier
+window does not make a cluster of its own), and the two halves are two voices when their centroids are less
+alike than two takes of one voice are; then each part is tried the same way, the least alike split first, until
+no split separates two voices. Last, any two parts as alike as one voice are joined again.
+
+How alike two parts of one voice are depends on how much speech each holds, and the cut is made where they are
+least alike. Measured on the real dev clips with CAM++ (benchmarks/voices.py, `BENCH=speakers make bench`): the
+spectral cut of each of 20 one-voice recordings (JFK, Lucier, 15 FLEURS readers, 2 ARCTIC speakers) leaves
+halves 0.74–0.92 alike, the lowest where the smaller half holds only 2.4 s (JFK's opening line); the first cut
+of 15 conversations of two to seven people 0.31–0.75, the highest a 30 s meeting of three whose halves hold
+7 s each. So two parts are one voice from `VoiceBar` up: 0.70 when the smaller holds 3 s or less, 0.80 from
+8 s, linear between. The margins (similarity − bar) it leaves: +0.03 to +0.21 for every one-voice recording
+(the split refused), −0.02 to −0.39 for every conversation (the voices kept apart); the smallest are two
+people talking over each other for 2 s of a 5 s clip, and JFK. A part with less speech than
+SHORTEST_VOICE_SECONDS is never a voice of its own; a short part that is far from every other voice is (a
+guest with 20 s of a long episode is a guest).
+
+The decision is kept as margins: of the split least clearly two voices that was made, and of the split most
+nearly made that was refused. The transcribe stage logs them.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+AFFINITY_KEEP = 0.3  # share of nearest windows each window keeps in the spectral graph
+FEWEST_NEIGHBOURS = 6  # and at least this many (3D-Speaker's too): a sparser graph cuts differently on every CPU
+SHORTEST_VOICE_SECONDS = 2.0  # a part with less speech is never a voice of its own
+
+
+@dataclass(frozen=True)
+class SpeakerCount:
+    least: int = 1
+    most: int = 10
+
+    @property
+    def fixed(self) -> bool:
+        return self.least == self.most
+
+
+@dataclass(frozen=True)
+class Voices:
+    assignment: np.ndarray  # a voice index (0, 1, …, in order of first window) per window
+    split_margin: float | None  # similarity − bar of the voices least clearly apart (< 0); None: one voice
+    refused_margin: float | None  # similarity − bar of the split most nearly made but refused (≥ 0); None: none tried
+
+    @property
+    def count(self) -> int:
+        return int(self.assignment.max()) + 1 if self.assignment.size else 0
+
+    def describe(self) -> str:
+        """The decision in words, with its margins, for the log."""
+        said = []
+        if self.split_margin is not None:
+            said.append(f"the two most alike voices {-self.split_margin:.2f} below the one-voice bar")
+        if self.refused_margin is not None:
+            said.append(f"the best further split {self.refused_margin:.2f} above it")
+        return "; ".join(said) or "too little speech to tell voices apart"
+
+
+@dataclass(frozen=True)
+class VoiceBar:
+    """The centroid similarity from which two parts are one voice, by the speech in the smaller part: `short` up
+    to `short_seconds`, `long` from `long_seconds`, linear between. Each speaker encoder has its own."""
+
+    short: float
+    long: float
+    short_seconds: float = 3.0
+    long_seconds: float = 8.0
+
+    def __call__(self, seconds: float) -> float:
+        share = min(1.0, max(0.0, (seconds - self.short_seconds) / (self.long_seconds - self.short_seconds)))
+        return self.short + share * (self.long - self.short)
+
+
+CAMPLUSPLUS_BAR = VoiceBar(short=0.70, long=0.80)
+
+
+def speech_seconds(spans: Sequence[np.ndarray]) -> float:
+    """Seconds covered by the union of the (n, 2) arrays of (start, end) `spans`."""
+    total, reached = 0.0, float("-inf")
+    for start, end in sorted((float(a), float(b)) for array in spans for a, b in array):
+        if end > reached:
+            total += end - max(start, reached)
+            reached = end
+    return total
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
+
+def affinity(items: np.ndarray, keep: float = AFFINITY_KEEP) -> np.ndarray:
+    """Cosine similarities, negatives cut to 0, each row keeping only its `keep` share of nearest neighbours
+    (p-pruning), made symmetric: spectral clustering then sees voices, not noise between them."""
+    import numpy as np
+
+    similarity = np.clip(items @ items.T, 0.0, None)
+    neighbours = min(similarity.shape[0], max(FEWEST_NEIGHBOURS, int(keep * similarity.shape[0])))
+    cut = -np.sort(-similarity, axis=1)[:, neighbours - 1:neighbours]
+    pruned = np.where(similarity >= cut, similarity, 0.0)
+    return (pruned + pruned.T) / 2
+
+
+def spectral_split(items: np.ndarray, clusters: int) -> np.ndarray:
+    import numpy as np
+    from sklearn.cluster import SpectralClustering
+
+    if clusters <= 1:
+        return np.zeros(items.shape[0], dtype=int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a pruned graph of well-separated voices is not connected
+        return SpectralClustering(n_clusters=clusters, affinity="precomputed", assign_labels="cluster_qr",
+                                  random_state=0).fit_predict(affinity(items))
+
+
+def cluster_voices(embeddings: np.ndarray, spans: Sequence[np.ndarray], count: SpeakerCount,
+                   bar: VoiceBar = CAMPLUSPLUS_BAR) -> Voices:
+    """A voice per item (unit `embeddings`; `spans`: where each one speaks, (n, 2) seconds), within `count`'s bounds."""
+    import numpy as np
+
+    n = embeddings.shape[0]
+    if n < 2 or count.most == 1:
+        return Voices(np.zeros(n, dtype=int), None, None)
+    seconds = functools.partial(_seconds, spans)
+    if count.fixed:
+        parts = [spectral_split(embeddings, min(count.least, n)) == label for label in range(min(count.least, n))]
+        return _voices(embeddings, [part for part in parts if part.any()], seconds, bar, None)
+    parts = [np.ones(n, dtype=bool)]
+    tried: dict[bytes, tuple[float, np.ndarray, np.ndarray] | None] = {}
+    refused: float | None = None
+    while len(parts) < count.most:
+        for part in parts:
+            if part.tobytes() not in tried:
+                tried[part.tobytes()] = _split(embeddings, part, seconds, bar)
+        candidates = [(found[0], index) for index, part in enumerate(parts) if (found := tried[part.tobytes()])]
+        if not candidates:
+            break
+        margin, index = min(candidates)
+        if margin >= 0 and len(parts) >= count.least:
+            refused = margin
+            break
+        _cut, first, second = tried[parts.pop(index).tobytes()]  # type: ignore[misc]
+        parts += [first, second]
+    while len(parts) > max(1, count.least):
+        margin, a, b = max((_margin(embeddings, parts[a], parts[b], seconds, bar), a, b)
+                           for a in range(len(parts)) for b in range(a + 1, len(parts)))
+        if margin < 0 and len(parts) <= count.most:
+            break
+        parts[a] = parts[a] | parts.pop(b)
+    return _voices(embeddings, parts, seconds, bar, refused)
+
+
+def _seconds(spans: Sequence[np.ndarray], part: np.ndarray) -> float:
+    import numpy as np
+
+    return speech_seconds([spans[index] for index in np.flatnonzero(part)])
+
+
+def _margin(embeddings: np.ndarray, first: np.ndarray, second: np.ndarray, seconds: Callable[[np.ndarray], float],
+            bar: VoiceBar) -> float:
+    similarity = float(unit(embeddings[first].mean(axis=0)) @ unit(embeddings[second].mean(axis=0)))
+    return similarity - bar(min(seconds(first), seconds(second)))
+
+
+def _split(embeddings: np.ndarray, part: np.ndarray, seconds: Callable[[np.ndarray], float],
+           bar: VoiceBar) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """The part cut in two (spectral), and the margin of the cut; None when it is too small to hold two voices."""
+    import numpy as np
+
+    members = np.flatnonzero(part)
+    if members.shape[0] < 2:
+        return None
+    halves = spectral_split(embeddings[members], 2)
+    first, second = np.zeros_like(part), np.zeros_like(part)
+    first[members[halves == 0]] = True
+    second[members[halves == 1]] = True
+    if not first.any() or not second.any() or min(seconds(first), seconds(second)) < SHORTEST_VOICE_SECONDS:
+        return None
+    return _margin(embeddings, first, second, seconds, bar), first, second
+
+
+def _voices(embeddings: np.ndarray, parts: list[np.ndarray], seconds: Callable[[np.ndarray], float], bar: VoiceBar,
+            refused: float | None) -> Voices:
+    import numpy as np
+
+    parts = sorted(parts, key=lambda part: int(np.argmax(part)))
+    assignment = np.zeros(embeddings.shape[0], dtype=int)
+    for index, part in enumerate(parts):
+        assignment[part] = index
+    apart = max((_margin(embeddings, parts[a], parts[b], seconds, bar) for a in range(len(parts))
+                 for b in range(a + 1, len(parts))), default=None)
+    return Voices(assignment, apart, refused)
