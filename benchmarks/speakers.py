@@ -1,7 +1,9 @@
 """Benchmark `speakers`: diarisation error rate and speed, and multitrack labelling accuracy.
 
-Diarisation, on the real dev clips with a reference (AMI dev00/dev01, AN4 two speakers, and the stereo
-clip whose channels give the reference) and on a 3-minute, 3-voice conversation made here with
+How many voices, with the margin of that decision and its stability: benchmarks/voices.py.
+
+Diarisation, on the real dev clips with a reference (five AMI meeting excerpts of two to four people, AN4 two
+speakers, and the stereo clip whose channels give the reference) and on a 3-minute, 3-voice conversation made here with
 espeak-ng voices of different pitch, and on a 30-minute file of four real voices assembled from the clips
 (Lucier, JFK and the two AMI voices, in rounds). Side by side:
 - project: the `campplus` diarizer as the transcribe stage runs it, with the number of voices estimated
@@ -30,9 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.voice_cases import read_rttm
+
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 RATE = 16_000
-DEV_CLIPS = ("ami_dev00", "ami_dev01", "an4_2spk")
+DEV_CLIPS = ("ami_dev00", "ami_dev01", "ami_trn00", "ami_trn04", "ami_trn05", "an4_2spk")
 COLLAR = 0.5  # pyannote's collar is the total width: 0.25 s either side
 
 
@@ -50,16 +54,6 @@ def _annotation(turns: list[tuple[float, float, str]]) -> Any:
         if end > start:
             annotation[Segment(start, end), index] = label
     return annotation
-
-
-def read_rttm(path: Path) -> list[tuple[float, float, str]]:
-    turns = []
-    for line in path.read_text().splitlines():
-        fields = line.split()
-        if fields and fields[0] == "SPEAKER":
-            start, duration = float(fields[3]), float(fields[4])
-            turns.append((start, start + duration, fields[7]))
-    return turns
 
 
 def der(reference: list[tuple[float, float, str]], hypothesis: list[tuple[float, float, str]], duration: float) -> float:
@@ -267,10 +261,14 @@ def run_multitrack() -> dict[str, Any]:
 
 
 def run(root: Path) -> dict[str, Any]:
+    from benchmarks.voices import run_voices
+
+    voices = run_voices()
     diarisation = run_diarisation()
     real = [diarisation[name] for name in (*DEV_CLIPS, "stereo_diarization")]
     multitrack = run_multitrack()
     return {
+        "voices": voices,
         "der_real_mean": round(float(np.mean([case["der"] for case in real])), 4),
         "der_given_count_real_mean": round(float(np.mean([case["der_given_count"] for case in real])), 4),
         "resemblyzer_der_real_mean": round(float(np.mean([case["resemblyzer_der"] for case in real])), 4),
