@@ -139,7 +139,8 @@ def test_stage_renders_clips_and_they_are_published_and_in_the_feed(clip_project
     edit_episode(project, clips=[{"quote": " ".join(spoken[:4]), "title": "The question"}])
     written = run_stage(project, "clips")
     listed = json.loads(paths.clips_json.read_text())["clips"]
-    assert len(listed) == 2 and listed[0]["pinned"] and listed[0]["title"] == "The question"
+    assert len(listed) == 2  # in the order they play: which comes first depends on what else this CPU's words pick
+    assert [clip["title"] for clip in listed if clip["pinned"]] == ["The question"]
     assert all(clip["reasons"] for clip in listed)
     for clip in listed:
         vertical, square = (paths.build / clip["videos"][name] for name in ("vertical", "square"))
