@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -154,6 +155,27 @@ def test_thirty_old_episodes_imported_and_built_once(tmp_path: Path, embedded_ra
     assert make_is_up_to_date(project, "2")
 
 
+def own_builders(cluster: Any) -> list[int]:
+    """The PIDs of this test's builder actors: processes running an EpisodeBuilder under this cluster's own raylets,
+    never another Ray job's on the same machine."""
+    raylets = {info.process.pid for node in (cluster.head_node, *cluster.worker_nodes)
+               for info in node.all_processes.get("raylet", [])}
+    found = subprocess.run(["pgrep", "-f", "ray::EpisodeBuilder"], capture_output=True, text=True)
+    return [pid for pid in map(int, found.stdout.split()) if descends_from(pid, raylets)]
+
+
+def descends_from(pid: int, ancestors: set[int]) -> bool:
+    while pid > 1:
+        if pid in ancestors:
+            return True
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the command name is the parent's pid
+    return False
+
+
 @pytest.mark.slow
 def test_a_two_node_cluster_shares_only_s3_and_survives_killed_workers(tmp_path: Path, bucket: str, aws_env: str) -> None:
     """Two Ray nodes on loopback whose workers build in scratch folders of their own: inputs and artefacts go
@@ -184,8 +206,7 @@ def test_a_two_node_cluster_shares_only_s3_and_survives_killed_workers(tmp_path:
             for episode_id in GOOD:
                 files = pushed(episode_id)
                 if "asr.wav" in files and "transcript.json" not in files:
-                    found = subprocess.run(["pgrep", "-f", "ray::EpisodeBuilder"], capture_output=True, text=True)
-                    for pid in map(int, found.stdout.split()):
+                    for pid in own_builders(cluster):
                         os.kill(pid, signal.SIGKILL)
                         killed.append(pid)
                     break

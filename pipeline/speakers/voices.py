@@ -41,7 +41,7 @@ SHORTEST_VOICE_SECONDS = 2.0  # a part with less speech is never a voice of its 
 @dataclass(frozen=True)
 class SpeakerCount:
     least: int = 1
-    most: int = 10
+    most: int = 10  # without `speakers:` in episode.yaml: a host and up to nine guests
 
     @property
     def fixed(self) -> bool:
@@ -122,6 +122,7 @@ def spectral_split(items: np.ndarray, clusters: int) -> np.ndarray:
         return np.zeros(items.shape[0], dtype=int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a pruned graph of well-separated voices is not connected
+        warnings.simplefilter("ignore", RuntimeWarning)  # a few windows: scipy's dense eigensolver instead of ARPACK
         return SpectralClustering(n_clusters=clusters, affinity="precomputed", assign_labels="cluster_qr",
                                   random_state=0).fit_predict(affinity(items))
 
