@@ -30,13 +30,13 @@ from pipeline.errors import ConfigError, ToolError
 from pipeline.speakers.overlap import overlap_spans
 from pipeline.speakers.turns import Turn, runs, second_voices, smooth
 from pipeline.speakers.voices import CAMPLUSPLUS_BAR, SpeakerCount, VoiceBar, Voices, cluster_voices, unit
+from pipeline.transcription.engines import SAMPLE_RATE
 
 if TYPE_CHECKING:
     import numpy as np
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000
 DIARIZERS = ("campplus", "resemblyzer", "pyannote")
 FEATURES_PER_SECOND = 100  # both encoders read features every 10 ms
 WINDOW_SECONDS = 1.5  # shorter windows follow quick turns better; longer ones know a voice better

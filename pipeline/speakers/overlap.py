@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ToolError
+from pipeline.transcription.engines import SAMPLE_RATE
 
 if TYPE_CHECKING:
     import numpy as np
 
-SAMPLE_RATE = 16_000
 WINDOW_SECONDS = 10.0  # what the model was trained on
 STEP_SECONDS = 5.0  # half-overlapping windows: measured as good as pyannote's 1 s step, a fifth of the work
 BATCH = 8  # windows per forward pass
