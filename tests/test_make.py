@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -67,14 +66,11 @@ def test_first_publish_builds_and_publishes_everything(show: Path) -> None:
 
 def test_second_publish_does_no_work(show: Path) -> None:
     before = snapshot(show / "build") | {f"public/{k}": v for k, v in snapshot(show / "public").items()}
-    started = time.monotonic()
     result = make(show, "publish", "EPISODE=11")
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     after = snapshot(show / "build") | {f"public/{k}": v for k, v in snapshot(show / "public").items()}
     assert after == before
     assert "pipeline ingest" not in result.stdout and "pipeline publish" not in result.stdout
-    assert elapsed < 10
 
 
 def test_editing_links_rebuilds_only_what_depends_on_them(show: Path) -> None:
