@@ -35,6 +35,7 @@ from benchmarks.voice_cases import (
     one_thread,
     single_voice_cases,
 )
+from pipeline.speakers.voices import unit
 
 DEV_CLIPS = (*AMI, "an4_2spk", "stereo_diarization")
 
@@ -82,7 +83,7 @@ def threed_speaker_voices(embeddings: np.ndarray, pval: float = 0.012, fewest_ne
     assignment = _fold(embeddings, assignment, smallest)
     while len(set(assignment.tolist())) > 1:
         labels = sorted(set(assignment.tolist()))
-        centroids = np.stack([_unit(embeddings[assignment == label].mean(axis=0)) for label in labels])
+        centroids = np.stack([unit(embeddings[assignment == label].mean(axis=0)) for label in labels])
         alike = np.triu(centroids @ centroids.T, 1)
         first, second = np.unravel_index(np.argmax(alike), alike.shape)
         if alike[first, second] < join_above:
@@ -100,17 +101,13 @@ def _spectral(graph: np.ndarray, clusters: int) -> np.ndarray:
                                   random_state=0).fit_predict(graph)
 
 
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / max(float(np.linalg.norm(vector)), 1e-9)
-
-
 def _fold(embeddings: np.ndarray, assignment: np.ndarray, smallest: int) -> np.ndarray:
     """Windows of clusters under `smallest` windows to the nearest larger cluster."""
     labels, sizes = np.unique(assignment, return_counts=True)
     kept = labels[sizes >= smallest]
     if kept.size == 0:
         return np.zeros_like(assignment)
-    centroids = np.stack([_unit(embeddings[assignment == label].mean(axis=0)) for label in kept])
+    centroids = np.stack([unit(embeddings[assignment == label].mean(axis=0)) for label in kept])
     moved = ~np.isin(assignment, kept)
     assignment = assignment.copy()
     assignment[moved] = kept[np.argmax(embeddings[moved] @ centroids.T, axis=1)]
