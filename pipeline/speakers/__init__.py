@@ -59,8 +59,8 @@ class VoiceMatch:
 def match_voices(diarization: Diarization, voices: Sequence[tuple[str, np.ndarray]]) -> list[VoiceMatch]:
     """The found voices close enough to a known one, each found and known voice used once, best first.
 
-    Two halves of one person's speech score 0.82–0.92 on the real dev clips, two people of different recordings
-    0.33–0.69 (benchmarks/speakers.py): VOICE_MATCH sits between, nearer the people, since a sample recorded on
+    Measured on the real dev clips with CAM++: the two halves of one person's recording score 0.82–0.92, two
+    people of different recordings 0.33–0.69. VOICE_MATCH sits between, nearer the people, since a sample recorded on
     another day sounds less like the episode than two halves of one recording do."""
     pairs = sorted(((float(embedding @ centroid), label, name)
                     for name, embedding in voices for label, centroid in diarization.voices.items()), reverse=True)

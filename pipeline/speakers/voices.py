@@ -7,16 +7,16 @@ alike than two takes of one voice are; then each part is tried the same way, the
 no split separates two voices. Last, any two parts as alike as one voice are joined again.
 
 How alike two parts of one voice are depends on how much speech each holds, and the cut is made where they are
-least alike. Measured on the real dev clips with CAM++ (benchmarks/voices.py, `BENCH=speakers make bench`): the
-spectral cut of each of 20 one-voice recordings (JFK, Lucier, 15 FLEURS readers, 2 ARCTIC speakers) leaves
-halves 0.74–0.92 alike, the lowest where the smaller half holds only 2.4 s (JFK's opening line); the first cut
-of 15 conversations of two to seven people 0.31–0.75, the highest a 30 s meeting of three whose halves hold
-7 s each. So two parts are one voice from `VoiceBar` up: 0.70 when the smaller holds 3 s or less, 0.80 from
-8 s, linear between. The margins (similarity − bar) it leaves: +0.03 to +0.21 for every one-voice recording
-(the split refused), −0.02 to −0.39 for every conversation (the voices kept apart); the smallest are two
-people talking over each other for 2 s of a 5 s clip, and JFK. A part with less speech than
-SHORTEST_VOICE_SECONDS is never a voice of its own; a short part that is far from every other voice is (a
-guest with 20 s of a long episode is a guest).
+least alike: two 2–3 s parts of one person can score as low as 0.73 (JFK's opening line against the rest), while
+two halves of 8 s or more of one person score 0.85 and up, and two people 0.31–0.75 (the highest in a 30 s
+meeting, where their halves hold about 7 s each). So two
+parts are one voice from `VoiceBar` up: 0.70 when the smaller holds 3 s or less, 0.80 from 8 s, linear between.
+Measured with CAM++ on the real dev clips (benchmarks/voices.py, `BENCH=speakers make bench`), the margins
+(similarity − bar) it leaves are +0.03 to +0.21 for each of 20 one-voice recordings (the split refused) and
+−0.02 to −0.39 for each of 15 conversations (the voices kept apart); the smallest are JFK and two people
+talking over each other for 2 s of a 5 s clip. A part with less speech than SHORTEST_VOICE_SECONDS is never
+a voice of its own; a short part that is far from every other voice is (a guest with 20 s of a long episode is
+a guest).
 
 The decision is kept as margins: of the split least clearly two voices that was made, and of the split most
 nearly made that was refused. The transcribe stage logs them.
