@@ -255,7 +255,8 @@ def test_a_known_voice_is_named_and_bad_samples_are_refused(tmp_path: Path, capl
     transcript = Transcript.load(project.build_dir / "463" / "transcript.json")
     assert transcript.speakers[0] == "Alvin" and len(transcript.speakers) == 2
     assert "2 voices found (the two most alike voices" in caplog.text
-    assert re.search(r"Alvin is S1 \(similarity 0\.[89]\d, bar 0\.72, the next voice 0\.[0-6]\d\)", caplog.text)
+    match = re.search(r"Alvin is S1 \(similarity (-?[\d.]+), bar 0\.72, the next voice (-?[\d.]+)\)", caplog.text)
+    assert match and float(match[1]) >= 0.8 and float(match[2]) < 0.7  # measured 0.89 and 0.60 here
 
     write_wav(samples / "alvin.wav", lucier[: 3 * RATE])
     with pytest.raises(ConfigError, match=r"voices\[1\]\.sample.*too short"):
