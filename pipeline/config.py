@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from pipeline.errors import ConfigError
+from pipeline.formats.times import timestamp
 
 EPISODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -390,8 +391,7 @@ class ClipChoice(StrictModel):
 
 
 def format_seconds(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{rest:02d}"
+    return timestamp(seconds, "MM:SS")
 
 
 class Reference(BaseModel):

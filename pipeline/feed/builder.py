@@ -20,6 +20,7 @@ from pipeline.feed.podcasting20 import (
     PodcastingExtension,
     TranscriptTag,
 )
+from pipeline.formats.times import timestamp
 
 EXTENSION_NAME = "podcasting20"
 GENERATOR = "episode-pipeline (python-feedgen)"
@@ -78,8 +79,7 @@ class FeedChannel:
 
 def format_duration(seconds: float) -> str:
     """itunes:duration as HH:MM:SS (whole seconds, rounded)."""
-    total = round(seconds)
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    return timestamp(seconds, "HH:MM:SS", nearest=True)
 
 
 def new_feed_generator() -> FeedGenerator:

@@ -19,6 +19,8 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
 from lxml import etree
 
+from pipeline.formats.times import timestamp
+
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PSC_NS = "http://podlove.org/simple-chapters"
@@ -191,8 +193,7 @@ def _element(parent: etree._Element, name: str, text: object = None, **attribute
 
 def psc_time(seconds: float) -> str:
     """Podlove Simple Chapters' normal play time: HH:MM:SS.mmm."""
-    millis = round(seconds * 1000)
-    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
+    return timestamp(seconds, "HH:MM:SS.mmm")
 
 
 def _add_license(parent: etree._Element, tag: LicenseTag | None) -> None:

@@ -10,15 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.formats.captions import Cue
+from pipeline.formats.times import milliseconds
 from pipeline.formats.transcript import Segment, Transcript
 
 PARAGRAPH_PAUSE = 2.0  # seconds of silence that start a new paragraph
 PARAGRAPH_CHARS = 600  # a paragraph this long ends at the next sentence end
 P20_VERSION = "1.0.0"
-
-
-def _milliseconds(seconds: float) -> int:
-    return round(seconds * 1000)
 
 
 def _escape(text: str) -> str:
@@ -44,7 +41,7 @@ def _subtitle_file(cues: Sequence[Cue], markup: bool) -> Any:
         previous = cue.speaker
         # pysubs2 keeps SSA text internally: braces would be read as override tags, \N is a line break
         text = r"\N".join(line.replace("{", "(").replace("}", ")") for line in lines)
-        subs.append(pysubs2.SSAEvent(start=_milliseconds(cue.start), end=_milliseconds(cue.end), text=text))
+        subs.append(pysubs2.SSAEvent(start=milliseconds(cue.start), end=milliseconds(cue.end), text=text))
     return subs
 
 

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from pipeline.errors import InputError
+from pipeline.formats.times import timestamp
 
 PODCAST_NAMESPACES = (
     "https://podcastindex.org/namespace/1.0",
@@ -304,5 +305,4 @@ def chapters_from_json(data: Any) -> list[dict[str, Any]]:
 
 
 def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+    return timestamp(seconds, "H:MM:SS")

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from pipeline.formats.times import timestamp
 from pipeline.formats.transcript import ATTACHED, ENDS_SENTENCE, Transcript, Word
 
 # Words ending in a full stop that do not end a sentence ("U.S. National Library", "Dr. Smith").
@@ -106,7 +107,4 @@ def compact(text: str) -> str:
 
 def format_time(seconds: float) -> str:
     """12:34, or 1:02:03 past the hour."""
-    total = max(int(seconds), 0)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+    return timestamp(seconds, "[H:]MM:SS")

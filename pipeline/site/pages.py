@@ -22,6 +22,7 @@ from pipeline.config import Episode, Project, ShowConfig
 from pipeline.errors import InputError
 from pipeline.feed.collect import notes_html
 from pipeline.formats.chapters import marks_from_document
+from pipeline.formats.times import timestamp
 from pipeline.formats.transcript import Transcript
 from pipeline.layout import INDEX_KEY, cover_key, episode_paths, episode_prefix, page_key, public_url, site_dir
 
@@ -42,10 +43,7 @@ def environment() -> Environment:
 
 def clock(seconds: float) -> str:
     """0:05, 12:34, 1:02:03: how a player shows a time."""
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return timestamp(seconds, "[H:]M:SS")
 
 
 PAGE_SECTIONS = ("Chapters", "Transcript")  # the notes' own lists of these: the page has them as sections

@@ -24,6 +24,7 @@ from pipeline.config import AudioSettings
 from pipeline.context import Context
 from pipeline.errors import InputError, ToolError
 from pipeline.formats.chapters import ChapterMark, marks_from_document
+from pipeline.formats.times import milliseconds
 from pipeline.progress import advance_to, progress_bar
 from pipeline.tools.ffmpeg import run_ffmpeg
 from pipeline.tools.media import probe
@@ -381,7 +382,7 @@ def tag_podcast_mp3(ctx: Context) -> Path:
                 sub_frames = [TIT2(encoding=3, text=mark.title)]
                 if mark.url:
                     sub_frames.append(WXXX(encoding=3, desc="", url=mark.url))
-                tags.add(CHAP(element_id=element_id, start_time=round(mark.start * 1000), end_time=round(mark.end * 1000),
+                tags.add(CHAP(element_id=element_id, start_time=milliseconds(mark.start), end_time=milliseconds(mark.end),
                               sub_frames=sub_frames))
         tags.save(tmp, v2_version=4)
     log.info("tagged %s (%d chapters)", paths.podcast_mp3.name, len(chapters))
