@@ -7,7 +7,7 @@ import json
 import pysubs2
 
 from pipeline.config import CaptionSettings
-from pipeline.formats.captions import build_cues
+from pipeline.formats.captions import Cue, build_cues
 from pipeline.formats.subtitles import paragraphs, podcasting20, podcasting20_text, srt_text, transcript_text, vtt_text
 from pipeline.formats.transcript import Segment, Transcript, Word
 
@@ -55,3 +55,25 @@ def test_paragraphs_split_at_long_pauses() -> None:
     assert paragraphs(transcript) == ["First part. Still first.", "After a pause."]
     assert transcript_text(transcript) == "First part. Still first.\n\nAfter a pause.\n"
     assert transcript_text(Transcript((), "faster-whisper", "tiny.en", "en", 10, "x")) == ""
+
+
+def two_cues() -> list[Cue]:
+    ann = [Word("Tom", 0.0, 0.3, 1.0, "Ann"), Word("&", 0.3, 0.5, 1.0, "Ann"), Word("Jerry", 0.5, 1.0, 1.0, "Ann"),
+           Word("<3", 1.0, 1.5, 1.0, "Ann")]
+    return [Cue(0.0, 1.5, ((ann[0], ann[1], ann[2]), (ann[3],))),
+            Cue(3723.4567, 3725.0, ((Word("a->b", 3723.5, 3725.0, 1.0),),))]
+
+
+def test_vtt_text_writes_numbered_cues_with_voice_spans() -> None:
+    """captions.vtt: numbered cues, a named speaker's in a <v> span, &, < and > escaped, a blank line after each."""
+    assert vtt_text(two_cues()) == ("WEBVTT\n\n"
+                                    "1\n00:00:00.000 --> 00:00:01.500\n<v Ann>Tom &amp; Jerry\n&lt;3\n\n"
+                                    "2\n01:02:03.457 --> 01:02:05.000\na-&gt;b\n\n")
+
+
+def test_vtt_text_plain_is_the_clips_form() -> None:
+    """A clip's captions: no numbers, no voice spans, a blank line only between cues."""
+    assert vtt_text(two_cues(), plain=True) == ("WEBVTT\n\n"
+                                                "00:00:00.000 --> 00:00:01.500\nTom &amp; Jerry\n&lt;3\n\n"
+                                                "01:02:03.457 --> 01:02:05.000\na-&gt;b\n")
+    assert vtt_text([], plain=True) == "WEBVTT\n" and vtt_text([]) == "WEBVTT\n\n"

@@ -1,4 +1,5 @@
-"""Writers for captions and transcripts: SubRip, WebVTT (through pysubs2), plain text, Podcasting 2.0 JSON.
+"""Writers for captions and transcripts: WebVTT (the one writer of it), SubRip (through pysubs2), plain text,
+Podcasting 2.0 JSON.
 
 Pure functions from cues or a transcript to text; the transcribe stage writes the results atomically.
 """
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.formats.captions import Cue
-from pipeline.formats.times import milliseconds
+from pipeline.formats.times import milliseconds, timestamp
 from pipeline.formats.transcript import Segment, Transcript
 
 PARAGRAPH_PAUSE = 2.0  # seconds of silence that start a new paragraph
@@ -23,36 +24,40 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _subtitle_file(cues: Sequence[Cue], markup: bool) -> Any:
-    """WebVTT (`markup`): each cue of a named speaker in a `<v Name>` voice span. SubRip: a cue whose speaker is
-    not the previous cue's starts with a dash."""
+def srt_text(cues: Sequence[Cue]) -> str:
+    """SubRip: numbered cues, `,` before milliseconds (application/x-subrip); a cue whose speaker is not the previous
+    cue's starts with a dash."""
     import pysubs2
 
     subs = pysubs2.SSAFile()
     previous: str | None = None
     for index, cue in enumerate(cues):
         lines = [" ".join(word.text for word in line) for line in cue.lines]
-        if markup:
-            lines = [_escape(line) for line in lines]
-            if cue.speaker:
-                lines[0] = f"<v {_escape(cue.speaker)}>{lines[0]}"
-        elif cue.speaker and index and cue.speaker != previous:
+        if cue.speaker and index and cue.speaker != previous:
             lines[0] = f"- {lines[0]}"
         previous = cue.speaker
         # pysubs2 keeps SSA text internally: braces would be read as override tags, \N is a line break
         text = r"\N".join(line.replace("{", "(").replace("}", ")") for line in lines)
         subs.append(pysubs2.SSAEvent(start=milliseconds(cue.start), end=milliseconds(cue.end), text=text))
-    return subs
+    return subs.to_string("srt")
 
 
-def srt_text(cues: Sequence[Cue]) -> str:
-    """SubRip: numbered cues, `,` before milliseconds (application/x-subrip)."""
-    return _subtitle_file(cues, markup=False).to_string("srt")
+def vtt_text(cues: Sequence[Cue], *, plain: bool = False) -> str:
+    """WebVTT (text/vtt, UTF-8): the `WEBVTT` header, then each cue's `start --> end` (`.` before milliseconds) and
+    its lines, with &, < and > as character references.
 
-
-def vtt_text(cues: Sequence[Cue]) -> str:
-    """WebVTT: `WEBVTT` header, `.` before milliseconds, UTF-8 (text/vtt)."""
-    return _subtitle_file(cues, markup=True).to_string("vtt")
+    The transcribe stage's captions.vtt numbers the cues, puts each cue of a named speaker in a `<v Name>` voice
+    span and ends every cue with a blank line. `plain` is the form the clips' captions have always had: no numbers,
+    no voice spans, a blank line only between cues.
+    """
+    blocks = ["WEBVTT"]
+    for number, cue in enumerate(cues, start=1):
+        lines = [_escape(" ".join(word.text for word in line)) for line in cue.lines]
+        if cue.speaker and not plain:
+            lines[0] = f"<v {_escape(cue.speaker)}>{lines[0]}"
+        timing = f"{timestamp(cue.start, 'HH:MM:SS.mmm')} --> {timestamp(cue.end, 'HH:MM:SS.mmm')}"
+        blocks.append("\n".join([timing, *lines] if plain else [str(number), timing, *lines]))
+    return "\n\n".join(blocks) + ("\n" if plain else "\n\n")
 
 
 def _ends_sentence(text: str) -> bool:

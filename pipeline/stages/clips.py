@@ -28,6 +28,7 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.clips.select import pick_clips
     from pipeline.config import CaptionSettings
     from pipeline.formats.captions import build_cues
+    from pipeline.formats.subtitles import vtt_text
     from pipeline.formats.transcript import Transcript, Word
     from pipeline.notes.chapters import embed_sentences
     from pipeline.notes.sentences import format_time, split_sentences
@@ -37,7 +38,6 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.video.captions import CaptionPainter
     from pipeline.video.renderer import Bar, RenderSpec, render
     from pipeline.video.style import caption_style, even
-    from pipeline.video.subtitles import webvtt
 
     settings, paths, episode = ctx.show.clips, ctx.paths, ctx.episode
     transcript = Transcript.load(paths.transcript_json)
@@ -106,7 +106,7 @@ def run(ctx: Context) -> list[Path]:
                 run_ffmpeg(["-loglevel", "error", "-ss", f"{min(1.0, seconds / 2):.2f}", "-i", str(first_video),
                             "-frames:v", "1", "-q:v", "3", "-f", "image2", str(target)], what=f"the poster of clip {number}")
             written.append(poster)
-            captions = write_text(paths.clip_vtt(number), webvtt(cues))
+            captions = write_text(paths.clip_vtt(number), vtt_text(cues, plain=True))
             written.append(captions)
             listed.append({"number": number, "start": round(clip.start, 3), "end": round(clip.end, 3),
                            "title": clip.title, "score": clip.score, "reasons": list(clip.reasons), "pinned": clip.pinned,
