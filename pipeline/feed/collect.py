@@ -13,7 +13,6 @@ from pipeline.feed.guid import item_guid
 from pipeline.feed.podcasting20 import (
     AlternateEnclosureTag,
     ChannelTags,
-    ChapterMark,
     ChatTag,
     FundingTag,
     ItemTags,
@@ -28,7 +27,7 @@ from pipeline.feed.podcasting20 import (
     TxtTag,
     UpdateFrequencyTag,
 )
-from pipeline.formats.chapters import marks_from_document
+from pipeline.formats.chapters import ChapterMark, marks_from_document
 from pipeline.layout import cover_key, episode_paths, page_key, public_key, public_url
 from pipeline.notes.sentences import format_time
 from pipeline.speakers import episode_people, transcript_speakers
@@ -118,7 +117,7 @@ def chapter_marks(chapters_json: Path, duration: float) -> list[ChapterMark]:
     if not chapters_json.is_file():
         return []
     document = json.loads(chapters_json.read_text(encoding="utf-8"))
-    return [ChapterMark(mark.start, mark.title, mark.url) for mark in marks_from_document(document, duration)]
+    return marks_from_document(document, duration)
 
 
 def short_description(text: str, chapters: list[ChapterMark], limit: int = DESCRIPTION_LIMIT) -> str:

@@ -19,6 +19,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
 from lxml import etree
 
+from pipeline.formats.chapters import ChapterMark
 from pipeline.formats.times import timestamp
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -129,13 +130,6 @@ class SocialInteractTag:
     account_id: str | None = None
     account_url: str | None = None
     priority: int | None = None
-
-
-@dataclass(frozen=True)
-class ChapterMark:
-    start: float
-    title: str
-    href: str | None = None
 
 
 @dataclass
@@ -255,7 +249,7 @@ def add_item_tags(entry: etree._Element, tags: ItemTags) -> None:
     if tags.chapters:
         chapters = _element(entry, f"{{{PSC_NS}}}chapters", version="1.2")
         for mark in tags.chapters:
-            _element(chapters, f"{{{PSC_NS}}}chapter", start=psc_time(mark.start), title=mark.title, href=mark.href)
+            _element(chapters, f"{{{PSC_NS}}}chapter", start=psc_time(mark.start), title=mark.title, href=mark.url)
 
 
 def _set_explicit(parent: etree._Element, explicit: bool) -> None:
