@@ -16,13 +16,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pipeline import __version__
+from pipeline import __version__, retry
 from pipeline.config import Notifications
 
 log = logging.getLogger("pipeline.publish")
 
 TIMEOUT_SECONDS = 10
-BACKOFF_SECONDS = 0.5  # then twice as long after each failed attempt
 USER_AGENT = f"episode-pipeline/{__version__} (podcast publisher)"
 PODPING_TOKEN = "PODPING_TOKEN"
 
@@ -35,14 +34,12 @@ class Notice:
     detail: str  # "HTTP 204", or what went wrong
 
 
-def _attempt(send: Callable[[], object], attempts: int, sleep: Callable[[float], None]) -> tuple[bool, str]:
+def _send(send: Callable[[], object], attempts: int, sleep: Callable[[float], None]) -> tuple[bool, str]:
     """`send` (a requests call) until it answers 2xx; a 4xx other than 429 is not retried."""
     import requests
 
     detail = ""
-    for attempt in range(attempts):
-        if attempt:
-            sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+    for _attempt in retry.attempts(attempts, sleep):
         try:
             response = send()
         except requests.RequestException as exc:
@@ -71,12 +68,12 @@ def notify_feeds(settings: Notifications, feed_urls: Sequence[str], environ: Map
         for url in feed_urls:
             if settings.websub_hub:
                 hub = settings.websub_hub
-                ok, detail = _attempt(lambda url=url, hub=hub: session.post(
+                ok, detail = _send(lambda url=url, hub=hub: session.post(
                     hub, data={"hub.mode": "publish", "hub.url": url}, timeout=TIMEOUT_SECONDS), settings.attempts, sleep)
                 notices.append(Notice("WebSub", url, ok, detail))
             if token:
                 medium = "video" if url.endswith("-video.xml") else "podcast"
-                ok, detail = _attempt(lambda url=url, medium=medium: session.get(
+                ok, detail = _send(lambda url=url, medium=medium: session.get(
                     settings.podping_url, params={"url": url, "reason": "update", "medium": medium},
                     headers={"Authorization": token}, timeout=TIMEOUT_SECONDS), settings.attempts, sleep)
                 notices.append(Notice("podping", url, ok, detail))

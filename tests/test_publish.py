@@ -551,7 +551,7 @@ def with_notify(ctx: Context, hub: str, podping: str) -> Context:
 def test_a_publish_that_changes_the_feeds_tells_the_hub_and_podping(pub: Context, monkeypatch: pytest.MonkeyPatch,
                                                                     caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv("PODPING_TOKEN", "secret-token")
-    monkeypatch.setattr("pipeline.notify.BACKOFF_SECONDS", 0.01)
+    monkeypatch.setattr("pipeline.retry.BACKOFF_SECONDS", 0.01)
     stand_in = StandIn(failures=1)  # each service fails once (the first feed): retried
     try:
         ctx = with_notify(pub, stand_in.base + "/hub", stand_in.base + "/podping")

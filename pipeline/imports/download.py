@@ -9,19 +9,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.progress import progress_bar
+from pipeline.retry import answer_retry, attempts
 
 log = logging.getLogger("pipeline.import")
 
 CHUNK_BYTES = 1 << 20
-ATTEMPTS = 4  # a dropped connection is resumed this many times
-BACKOFF_SECONDS = 0.5
+ATTEMPTS = 4  # tries at a download, resumed after a dropped connection (and retries of a 429 or 5xx answer)
 TIMEOUT_SECONDS = 30
 USER_AGENT = "episode-pipeline-import/1"
 MEDIA_TYPES = ("audio/", "video/")
@@ -33,11 +32,8 @@ def session() -> Any:
     itself, resuming where they stopped)."""
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.util.retry import Retry
 
-    retry = Retry(total=ATTEMPTS, connect=0, read=0, status=ATTEMPTS, backoff_factor=BACKOFF_SECONDS,
-                  status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET", "HEAD"),
-                  raise_on_status=False)
+    retry = answer_retry(ATTEMPTS)
     client = requests.Session()
     client.headers["User-Agent"] = USER_AGENT
     for scheme in ("http://", "https://"):
@@ -79,7 +75,7 @@ def download_media(client: Any, url: str, cache: Path, what: str,
     part.parent.mkdir(parents=True, exist_ok=True)
     total: int | None = None
     failure = "no answer"
-    for attempt in range(1, ATTEMPTS + 1):
+    for attempt in attempts(ATTEMPTS):
         have = part.stat().st_size if part.exists() else 0
         headers = {"Range": f"bytes={have}-"} if have else {}
         try:
@@ -107,7 +103,6 @@ def download_media(client: Any, url: str, cache: Path, what: str,
         except requests.RequestException as exc:
             failure = f"{exc.__class__.__name__}: {_reason(exc)}"
         log.info("%s %s: %s (attempt %d of %d)", what, url, failure, attempt, ATTEMPTS)
-        time.sleep(BACKOFF_SECONDS * attempt)
     raise InputError(f"{what} {url}: the download did not complete in {ATTEMPTS} attempts ({failure})",
                      hint="check that the host is up, then run the import again: it resumes where it stopped")
 
