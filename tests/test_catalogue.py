@@ -30,7 +30,7 @@ from pipeline.layout import episode_paths, feed_path
 from pipeline.serve import running_server
 from tests import media
 from tests.conftest import REPO, copy_project, s3_client
-from tests.test_import import item, old_show, rss, write_feed
+from tests.helpers import item, old_show, rss, write_feed
 
 DATA = REPO / "tests" / "data"
 BROKEN = "9"

@@ -22,8 +22,7 @@ from pipeline.layout import episode_paths
 from pipeline.notes.sentences import TimedSentence, split_sentences
 from pipeline.tools.media import probe
 from tests.conftest import edit_episode, run_stage
-from tests.test_config import problems_of
-from tests.test_feed_support import episode_of
+from tests.helpers import episode_of, problems_of
 
 FILLER = "we talked about the weather for a while and then about other things"
 TEXTS = [
@@ -166,9 +165,9 @@ def test_stage_renders_clips_and_they_are_published_and_in_the_feed(clip_project
 
 def test_an_episode_shorter_than_the_shortest_clip_gets_none_and_a_note(project: Project,
                                                                        caplog: pytest.LogCaptureFixture) -> None:
-    from tests.test_video import SPOKEN, _prepare
+    from tests.helpers import SPOKEN, prepare_video
 
-    _prepare(project, SPOKEN, seconds=4.0)
+    prepare_video(project, SPOKEN, seconds=4.0)
     small_clips(project)
     with caplog.at_level("WARNING"):
         written = run_stage(project, "clips")

@@ -8,14 +8,9 @@ import pytest
 import yaml
 
 from pipeline.config import Project, check_episode_id, check_timestamp, load_project, slugify
-from pipeline.errors import ConfigError, UsageError
+from pipeline.errors import UsageError
 from tests.conftest import copy_project, edit_episode
-
-
-def problems_of(project: Project) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load_project(project, environ={})
-    return caught.value.problems
+from tests.helpers import problems_of
 
 
 def test_the_demo_project_is_valid() -> None:

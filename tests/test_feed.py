@@ -31,7 +31,7 @@ from pipeline.feed.collect import show_channel
 from pipeline.feed.podcasting20 import ITUNES_NS, PODCAST_NS
 from pipeline.layout import episode_paths, feed_path, site_dir, video_feed_path
 from tests.conftest import run_stage
-from tests.test_feed_support import build_artefacts, episode_of, small_show, write_episode_yaml
+from tests.helpers import build_artefacts, episode_of, small_show, write_episode_yaml
 
 NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS}
 BASE = "http://127.0.0.1:8000/"

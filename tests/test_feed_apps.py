@@ -20,7 +20,7 @@ import yaml
 from pipeline.config import Project
 from pipeline.layout import episode_paths, feed_path
 from tests.conftest import REPO, run_stage
-from tests.test_feed_support import build_artefacts, episode_of, small_show, write_episode_yaml
+from tests.helpers import build_artefacts, episode_of, small_show, write_episode_yaml
 
 BASE = "http://127.0.0.1:8000/"  # small_show's public_url
 PARSE_FEED = REPO / "tests" / "js" / "parse-feed.js"

@@ -11,7 +11,7 @@ from pipeline.graph import episode_steps, make_path, out_of_date
 from pipeline.layout import episode_paths
 from pipeline.slices import make_fragment
 from tests.conftest import REPO
-from tests.test_feed_support import small_show
+from tests.helpers import small_show
 
 
 def test_make_rules_are_the_steps_and_the_makefile_has_none_of_its_own(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ real shows' feeds (tests/data/feeds) imported whole and rebuilt."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 from datetime import UTC, datetime
@@ -26,32 +25,9 @@ from pipeline.layout import feed_path, site_dir
 from pipeline.serve import running_server
 from tests import media
 from tests.conftest import run_stage
-from tests.test_feed_support import build_artefacts, small_show, write_episode_yaml
+from tests.helpers import HOSTILE_ITEM_TITLE, build_artefacts, item, old_show, rss, small_show, write_episode_yaml, write_feed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
-HOSTILE_TITLE = "<script>alert(1)</script>Ep: 'quotes' & \"more\"\x07 ../../etc/passwd {{ x }}"
-
-
-def rss(items: list[str], extra: str = "") -> bytes:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
-     xmlns:podcast="https://podcastindex.org/namespace/1.0">
-<channel><title>Old show</title><link>https://old.example/</link><description>An old show</description>
-<podcast:guid>9b024349-ccf0-5f69-a609-6b82873eab3c</podcast:guid>{extra}
-{''.join(items)}
-</channel></rss>""".encode()
-
-
-def item(guid: str, title: str, date: str, url: str, *, number: int | None = None, season: int | None = None,
-         kind: str | None = None, extra: str = "") -> str:
-    from xml.sax.saxutils import escape
-
-    numbered = (f"<itunes:episode>{number}</itunes:episode>" if number is not None else "") + (
-        f"<itunes:season>{season}</itunes:season>" if season is not None else "") + (
-        f"<itunes:episodeType>{kind}</itunes:episodeType>" if kind else "")
-    return (f"<item><title>{escape(title)}</title><guid isPermaLink=\"false\">{guid}</guid><pubDate>{date}</pubDate>"
-            f"<description><![CDATA[<p>About <b>{guid}</b>.</p><p>Second paragraph.</p>]]></description>{numbered}"
-            f"<enclosure url=\"{url}\" length=\"1000\" type=\"audio/mpeg\"/>{extra}</item>\n")
 
 
 # ---------------------------------------------------------------- pure functions
@@ -64,7 +40,7 @@ def test_items_keep_guid_date_zone_and_podcasting_links() -> None:
                    '<podcast:transcript url="https://x/b.srt" type="application/srt"/>'
                    '<podcast:chapters url="https://x/b.json" type="application/json+chapters"/>'
                    "<itunes:season>2</itunes:season><itunes:episodeType>bonus</itunes:episodeType>"),
-        item("a", HOSTILE_TITLE, "Mon, 02 Nov 2020 09:00:00 +0100", "https://x/a.mp3", number=7),
+        item("a", HOSTILE_ITEM_TITLE, "Mon, 02 Nov 2020 09:00:00 +0100", "https://x/a.mp3", number=7),
     ]), "old.xml")
     assert feed.podcast_guid == "9b024349-ccf0-5f69-a609-6b82873eab3c"
     first, second = feed.items  # oldest first
@@ -208,31 +184,6 @@ def test_chapters_file_becomes_ascending_chapters_from_zero() -> None:
 
 
 # ---------------------------------------------------------------- a whole import over HTTP on loopback
-
-
-def old_show(folder: Path) -> tuple[Path, str]:
-    """Recordings (real speech), a chapters file and a text file passing for audio; the feed written by the caller."""
-    folder.mkdir()
-    for name in ("one", "two", "three", "four"):
-        media.ffmpeg("-i", Path(__file__).parent / "data" / "jfk.flac", "-t", "3", "-ac", "1", "-b:a", "32k",
-                     folder / f"{name}.mp3")
-    (folder / "fake.mp3").write_text("<html>not found, but served with status 200</html>")
-    (folder / "chapters.json").write_text(json.dumps({"version": "1.2.0", "chapters": [
-        {"startTime": 0, "title": "Cold open"}, {"startTime": 1.5, "title": "The question"}]}))
-    return folder, "feed.xml"
-
-
-def write_feed(folder: Path, base: str) -> Path:
-    feed = folder / "feed.xml"
-    feed.write_bytes(rss([
-        item("old-1", "Pilot", "Mon, 02 Nov 2020 09:00:00 -0800", base + "one.mp3", number=1,
-             extra=f'<podcast:chapters url="{base}chapters.json" type="application/json+chapters"/>'),
-        item("old-2", HOSTILE_TITLE, "Mon, 09 Nov 2020 09:00:00 -0800", base + "two.mp3"),
-        item("old-gone", "Lost one", "Mon, 16 Nov 2020 09:00:00 -0800", base + "missing.mp3"),
-        item("old-fake", "Fake one", "Mon, 23 Nov 2020 09:00:00 -0800", base + "fake.mp3"),
-        item("old-5", "Fifth", "Mon, 30 Nov 2020 09:00:00 -0800", base + "three.mp3", number=5),
-    ]))
-    return feed
 
 
 def test_import_an_old_show_over_http(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import urllib.error
@@ -14,23 +13,13 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 import pytest
 
-from pipeline.config import Project, load_project
-from pipeline.layout import episode_paths, publication, site_dir
+from pipeline.config import Project
+from pipeline.layout import episode_paths, site_dir
 from pipeline.serve import running_server
 from tests.conftest import REPO, run_stage
-from tests.test_feed_support import episode_of, small_show, write_episode_yaml
+from tests.helpers import episode_of, publish_to_folder, small_show, write_episode_yaml
 
 HOSTILE_TITLE = 'Legs & <script>alert("x")</script> — café'
-
-
-def publish_to_folder(project: Project, target: Path) -> Path:
-    """Copy every published file to its key, as the publish stage does for a folder target."""
-    loaded = load_project(project, environ={})
-    cover = project.resolve(loaded.show.cover)
-    for path, key in publication(project, cover, loaded.episodes, [f.name for f in loaded.show.video.formats]).all:
-        (target / key).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target / key)
-    return target
 
 
 @pytest.fixture(scope="module")

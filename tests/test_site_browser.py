@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.serve import running_server
-from tests.test_feed_support import episode_of, small_show
-from tests.test_site import publish_to_folder
+from tests.helpers import episode_of, publish_to_folder, small_show
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ from pipeline.feed import Enclosure, FeedChannel, FeedItem, podcast_guid_for, re
 from pipeline.feed.rules import check_artwork, check_chapters, check_feed
 from pipeline.layout import episode_paths, feed_path
 from tests.conftest import run_stage
-from tests.test_feed_support import episode_of, small_show
+from tests.helpers import episode_of, small_show
 
 BASE = "https://show.example/"
 

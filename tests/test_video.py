@@ -15,7 +15,7 @@ import yaml
 from pipeline.config import Project, VideoSettings
 from pipeline.errors import ConfigError, InputError, ToolError
 from pipeline.formats.captions import Cue
-from pipeline.formats.transcript import Segment, Transcript, Word
+from pipeline.formats.transcript import Transcript, Word
 from pipeline.layout import episode_paths
 from pipeline.tools.media import probe
 from pipeline.video.captions import CaptionPainter, CaptionTimeline
@@ -25,6 +25,7 @@ from pipeline.video.renderer import RenderSpec, filter_graph, render
 from pipeline.video.style import Box, caption_style, safe_area
 from pipeline.video.subtitles import iso639_2, vtt_timestamp, webvtt
 from tests.conftest import make_context, run_stage
+from tests.helpers import SPOKEN, prepare_video
 from tests.media import ffmpeg, tone
 
 STYLE = caption_style(VideoSettings())
@@ -256,26 +257,8 @@ def test_a_failed_render_leaves_nothing_behind(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- the stage
 
 
-def _prepare(project: Project, words: list[Word], seconds: float = 4.0, formats: list[dict] | None = None) -> None:
-    """Small formats in show.yaml, a short normalised audio and a transcript: what ingest and transcribe leave."""
-    show_file = project.show_file
-    show = yaml.safe_load(show_file.read_text())
-    show["video"]["formats"] = formats or [{"name": "landscape", "width": 384, "height": 216}]
-    show_file.write_text(yaml.safe_dump(show, allow_unicode=True))
-    paths = episode_paths(project, make_context(project, "463").episode)
-    paths.build.mkdir(parents=True, exist_ok=True)
-    tone(paths.normalised_mp3, seconds=seconds)
-    segments = (Segment(" ".join(w.text for w in words), words[0].start, words[-1].end, tuple(words)),) if words else ()
-    Transcript(segments=segments, engine="test", model="none", language="en", duration=seconds,
-               input_hash="test").save(paths.transcript_json)
-
-
-SPOKEN_TEXT = ["Does", "massage", "help", "restless", "legs", "?"]
-SPOKEN = [Word(text, 0.4 + 0.3 * n, 0.4 + 0.3 * n + 0.25) for n, text in enumerate(SPOKEN_TEXT)]
-
-
 def test_stage_renders_an_audiogram_with_soft_subtitles(project: Project) -> None:
-    _prepare(project, SPOKEN, seconds=6.0, formats=[{"name": "landscape", "width": 384, "height": 216},
+    prepare_video(project, SPOKEN, seconds=6.0, formats=[{"name": "landscape", "width": 384, "height": 216},
                                        {"name": "vertical", "width": 216, "height": 384}])
     written = run_stage(project, "video")
     ctx = make_context(project, "463")
@@ -310,7 +293,7 @@ def test_stage_burns_captions_over_a_video_recording(project: Project) -> None:
     episode_file = project.episodes_dir / "463" / "episode.yaml"
     still_video(episode_file.parent / "camera.mp4", 320, 240, 4.0)
     episode_file.write_text(episode_file.read_text().replace("recording: recording.mp3", "recording: camera.mp4"))
-    _prepare(project, SPOKEN)
+    prepare_video(project, SPOKEN)
     [_vtt, mp4] = run_stage(project, "video")
     first, during = frame_at(mp4, 0.1), frame_at(mp4, 1.0)
     band = CaptionPainter(STYLE, 384, 216, []).band
@@ -338,7 +321,7 @@ def test_a_video_recording_keeps_its_own_size_and_frame_rate(project: Project, t
                "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", "-c:a", "aac", "-shortest", source)
     episode_file = folder / "episode.yaml"
     episode_file.write_text(episode_file.read_text().replace("recording: recording.mp3", "recording: camera.mp4"))
-    _prepare(project, SPOKEN, formats=[{"name": "landscape"}])
+    prepare_video(project, SPOKEN, formats=[{"name": "landscape"}])
     [_vtt, mp4] = run_stage(project, "video")
     with av.open(str(mp4)) as container:
         stream = container.streams.video[0]
@@ -365,7 +348,7 @@ def test_a_format_gives_both_sizes_or_neither() -> None:
 
 
 def test_stage_without_speech_renders_without_captions(project: Project) -> None:
-    _prepare(project, [], seconds=3.0)
+    prepare_video(project, [], seconds=3.0)
     [vtt, mp4] = run_stage(project, "video")
     assert vtt.read_text().strip() == "WEBVTT"
     with av.open(str(mp4)) as container:
@@ -376,7 +359,7 @@ def test_stage_without_speech_renders_without_captions(project: Project) -> None
 
 
 def test_stage_reports_a_missing_cover_or_font_and_writes_nothing(project: Project) -> None:
-    _prepare(project, SPOKEN)
+    prepare_video(project, SPOKEN)
     paths = make_context(project, "463").paths
     before = sorted(p.name for p in paths.build.iterdir())
     cover = project.root / "config" / "cover.jpg"
