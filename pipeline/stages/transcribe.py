@@ -21,9 +21,19 @@ from pipeline.errors import ConfigError, InputError
 from pipeline.formats.captions import build_cues
 from pipeline.formats.subtitles import podcasting20_text, srt_text, transcript_text, vtt_text
 from pipeline.formats.transcript import Transcript, group_words
+from pipeline.memory import limit_malloc_arenas
 from pipeline.notes.sentences import format_time
 from pipeline.progress import advance_to, progress_bar
-from pipeline.transcription import ENGINES, SAMPLE_RATE, DecodeSettings, load_audio, resolve_model, transcribe_audio
+from pipeline.transcription import (
+    ENGINES,
+    SAMPLE_RATE,
+    DecodeSettings,
+    Samples,
+    load_audio,
+    open_audio,
+    resolve_model,
+    transcribe_audio,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,8 +43,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 2  # bump when a change here alters transcripts, so cached ones are redone
-DIARIZE_VERSION = 3  # the same for speaker turns
+CACHE_VERSION = 3  # bump when a change here alters transcripts, so cached ones are redone
+DIARIZE_VERSION = 4  # the same for speaker turns
 VOICE_SAMPLE_SECONDS = 5.0  # a known voice's sample must be at least this long
 
 
@@ -136,7 +146,7 @@ def known_voices(ctx: Context, diarizer: Diarizer) -> list[tuple[str, np.ndarray
 
 
 def find_turns(ctx: Context, audio_hash: str, previous: Transcript | None,
-               audio: np.ndarray | None = None) -> tuple[list[Turn], dict[str, str], str | None]:
+               audio: Samples | None = None) -> tuple[list[Turn], dict[str, str], str | None]:
     """Who speaks when: (turns, label → known name, the diarisation's cache key). From the tracks when there are
     tracks; else by diarisation (cached like the transcript), unless it is off or the episode has one speaker."""
     from pipeline.speakers import count_from_config, load_diarizer, match_voices
@@ -152,7 +162,7 @@ def find_turns(ctx: Context, audio_hash: str, previous: Transcript | None,
         return list(previous.turns), dict(previous.extra.get("known_voices", {})), wanted
     diarizer = load_diarizer(ctx.show.diarization.engine)
     voices = known_voices(ctx, diarizer)
-    audio = load_audio(ctx.paths.asr_wav) if audio is None else audio  # read once when it was just transcribed
+    audio = open_audio(ctx.paths.asr_wav) if audio is None else audio
     duration = audio.shape[0] / SAMPLE_RATE
     with progress_bar(round(duration), f"speakers {ctx.episode.id}", unit="s") as bar:
         diarization = diarizer.diarize(audio, count, lambda seconds: advance_to(bar, seconds))
@@ -183,6 +193,7 @@ def with_speakers(ctx: Context, transcript: Transcript, turns: list[Turn], known
 
 
 def run(ctx: Context) -> list[Path]:
+    limit_malloc_arenas()  # threads' arenas would otherwise make the peak grow with the episode's length
     paths = ctx.paths
     engine = str(ctx.option("engine") or ctx.show.transcription.engine)
     model = resolve_model(ctx.show.transcription.model, engine, ctx.project.root)
@@ -196,7 +207,7 @@ def run(ctx: Context) -> list[Path]:
     if transcript is not None:
         log.info("transcript of %s is up to date (%s, %s); writing the captions again", ctx.episode.id, engine, model.name)
     else:
-        audio = load_audio(paths.asr_wav)
+        audio = open_audio(paths.asr_wav)
         duration = audio.shape[0] / SAMPLE_RATE
         log.info("transcribing %s: %.0f s of audio with %s (%s)", ctx.episode.id, duration, engine, model.name)
         with progress_bar(round(duration), f"transcribe {ctx.episode.id}", unit="s") as bar:

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.formats.transcript import Word, bare_word
-from pipeline.transcription.engines import SAMPLE_RATE, decode_stretches, in_parallel, split_long, vad_spans
+from pipeline.transcription.audio import SAMPLE_RATE
+from pipeline.transcription.engines import decode_stretches, in_parallel, split_long, vad_spans
 
 if TYPE_CHECKING:
-    import numpy as np
-
+    from pipeline.transcription.audio import Samples
     from pipeline.transcription.engines import DecodeSettings, Engine
 
 MIN_WORDLESS_SECONDS = 1.0  # shorter pauses between words are ordinary
@@ -77,7 +77,7 @@ def merge_close(spans: Sequence[tuple[float, float]], within: float = MERGE_SECO
     return merged
 
 
-def speech_in(audio: np.ndarray, stretches: list[tuple[float, float]],
+def speech_in(audio: Samples, stretches: list[tuple[float, float]],
               threads: int = 1) -> list[SpeechIn]:
     """(speech, stretch) for every stretch of speech the sensitive VAD finds in `stretches` (seconds).
 
@@ -116,7 +116,7 @@ def _padded(speech: tuple[float, float], stretch: tuple[float, float]) -> tuple[
     return max(stretch[0], speech[0] - CLIP_PAD_SECONDS), min(stretch[1], speech[1] + CLIP_PAD_SECONDS)
 
 
-def recover_in_context(audio: np.ndarray, words: Sequence[Word], wanted: Sequence[SpeechIn], engine: Engine,
+def recover_in_context(audio: Samples, words: Sequence[Word], wanted: Sequence[SpeechIn], engine: Engine,
                        settings: DecodeSettings) -> tuple[list[Word], list[tuple[float, float]]]:
     """Each (speech, stretch) of `wanted` decoded with CONTEXT_BEFORE_SECONDS and CONTEXT_AFTER_SECONDS of the recording
     around it (contexts that overlap as one). Returns the words only that decode has, inside the speech, and the
@@ -139,7 +139,7 @@ def recover_in_context(audio: np.ndarray, words: Sequence[Word], wanted: Sequenc
     return added, still
 
 
-def recover_uncovered(audio: np.ndarray, words: Sequence[Word], engine: Engine, settings: DecodeSettings) -> Recovery:
+def recover_uncovered(audio: Samples, words: Sequence[Word], engine: Engine, settings: DecodeSettings) -> Recovery:
     """Decode again the speech in every stretch without words; report what stays without words.
 
     The stretches are decoded without VAD, apart from the words around them, each one separated from

@@ -24,7 +24,6 @@ import logging
 import math
 import os
 import threading
-import wave
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -32,8 +31,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pipeline.errors import ConfigError, InputError, ToolError
+from pipeline.errors import ConfigError, ToolError
 from pipeline.formats.transcript import Segment, Word, group_words
+from pipeline.transcription.audio import SAMPLE_RATE, Samples
 from pipeline.transcription.glossary import correct_spelling
 from pipeline.transcription.models import ENGINES, ModelSource
 
@@ -42,11 +42,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000
 WINDOW_SECONDS = 30  # Whisper's window
 CALLS_AT_ONCE = 4  # faster-whisper calls decoding side by side, at most
 WINDOWS_PER_CALL = 12  # Whisper windows handed to the engine per call, at most: bounds memory (features, joined speech)
 BLOCK_SECONDS = 120.0  # VAD blocks, one per core (Silero uses one); measured faster and lighter than 300 s blocks or one pass
+TAIL_SECONDS = 2.0  # a window's end with this much speech and no word is decoded again
+TAIL_ROUNDS = 2  # and the end of that decode again, at most this many times in all
 BLOCK_CUT_SEARCH_SECONDS = 15.0  # a block ends at the quietest 0.1 s within this distance of its nominal end
 
 Progress = Callable[[float], None]  # receives seconds of the recording transcribed so far
@@ -102,50 +103,7 @@ def chunker_vad() -> Any:
     return VadOptions(max_speech_duration_s=WINDOW_SECONDS, min_silence_duration_ms=160)
 
 
-# ---------------------------------------------------------------- audio
-
-
-def load_audio(path: Path) -> np.ndarray:
-    """16 kHz mono float32 samples of `path`; InputError naming the file if it cannot be decoded.
-
-    The ingest stage's own WAV (16 kHz mono PCM) is read straight into one float32 array; anything
-    else goes through PyAV's decoder and resampler.
-    """
-    import av
-    from faster_whisper.audio import decode_audio
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no audio to transcribe", hint="run the ingest stage first (it writes asr.wav)")
-    try:
-        audio = _read_asr_wav(path)
-        if audio is None:
-            audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
-    except (av.error.FFmpegError, OSError, ValueError, IndexError, EOFError, wave.Error) as exc:
-        raise InputError(f"{path}: not readable audio ({exc})", hint="run the ingest stage again to rewrite it") from exc
-    if audio.size == 0:
-        raise InputError(f"{path}: the audio is empty", hint="check the recording and run the ingest stage again")
-    return audio
-
-
-def _read_asr_wav(path: Path) -> np.ndarray | None:
-    import numpy as np
-
-    if path.suffix.lower() != ".wav":
-        return None
-    with wave.open(str(path), "rb") as source:
-        if (source.getframerate(), source.getnchannels(), source.getsampwidth()) != (SAMPLE_RATE, 1, 2):
-            return None
-        total = source.getnframes()
-        audio = np.empty(total, dtype=np.float32)
-        step = SAMPLE_RATE * 60
-        for start in range(0, total, step):  # a minute at a time: no second whole-episode array
-            frames = np.frombuffer(source.readframes(step), dtype="<i2")
-            audio[start:start + frames.shape[0]] = frames / np.float32(32768.0)
-        return audio
-
-
-def block_bounds(audio: np.ndarray, block_seconds: float = BLOCK_SECONDS,
+def block_bounds(audio: Samples, block_seconds: float = BLOCK_SECONDS,
                  search_seconds: float = BLOCK_CUT_SEARCH_SECONDS) -> list[tuple[int, int]]:
     """(start, end) samples of blocks of about `block_seconds`, each cut at the quietest 0.1 s near its end."""
     import numpy as np
@@ -375,11 +333,11 @@ def split_long(stretches: list[tuple[float, float]], longest: float) -> list[tup
     return parts
 
 
-def join_stretches(audio: np.ndarray, stretches: list[tuple[float, float]], separator: float = 0.0) -> Joined:
+def join_stretches(audio: Samples, stretches: list[tuple[float, float]], separator: float = 0.0) -> Joined:
     import numpy as np
 
     pieces, spans, position = [], [], 0.0
-    silence = np.zeros(int(separator * SAMPLE_RATE), dtype=audio.dtype)
+    silence = np.zeros(int(separator * SAMPLE_RATE), dtype=np.float32)
     for start, end in stretches:
         piece = audio[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)]
         if pieces and silence.size:
@@ -388,7 +346,7 @@ def join_stretches(audio: np.ndarray, stretches: list[tuple[float, float]], sepa
         spans.append((position, start, piece.shape[0] / SAMPLE_RATE))
         pieces.append(piece)
         position += piece.shape[0] / SAMPLE_RATE
-    return Joined(np.concatenate(pieces) if pieces else audio[:0], tuple(spans))
+    return Joined(np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32), tuple(spans))
 
 
 def pack_windows(joined: Joined, longest: float = WINDOW_SECONDS) -> list[tuple[float, float]]:
@@ -426,9 +384,12 @@ def group_for_calls(stretches: Iterable[tuple[float, float]], per_call: int, sep
         yield current
 
 
-def decode_stretches(engine: Engine, audio: np.ndarray, stretches: Iterable[tuple[float, float]], settings: DecodeSettings,
-                     on_progress: Progress, separator: float = 0.0) -> list[Word]:
+def decode_stretches(engine: Engine, audio: Samples, stretches: Iterable[tuple[float, float]], settings: DecodeSettings,
+                     on_progress: Progress, separator: float = 0.0, tails: bool = False) -> list[Word]:
     """The words of `stretches` of `audio`, decoded laid end to end in packed windows, in the recording's times.
+
+    With `tails`, the part of a window after its last word, when it holds TAIL_SECONDS of speech or more, is
+    decoded again as a window of its own (unheard_tails), up to TAIL_ROUNDS times.
 
     Groups of windows, `engine.calls_at_once` calls at a time, so only that much speech is ever copied and
     turned into features; the first call starts as soon as its stretches have come (the VAD goes on finding
@@ -446,8 +407,15 @@ def decode_stretches(engine: Engine, audio: np.ndarray, stretches: Iterable[tupl
 
     def decode(group: list[tuple[float, float]]) -> list[Word]:
         joined = join_stretches(audio, group, separator)
-        segments = engine.transcribe_windows(joined.audio, pack_windows(joined), settings,
+        windows = pack_windows(joined)
+        segments = engine.transcribe_windows(joined.audio, windows, settings,
                                              lambda seconds: report(joined.original_time(seconds)))
+        for _round in range(TAIL_ROUNDS if tails else 0):
+            windows = unheard_tails(windows, segments)
+            if not windows:
+                break
+            segments += words_after(engine.transcribe_windows(joined.audio, windows, settings, lambda _seconds: None),
+                                    windows)
         report(group[-1][1])
         return joined.restore(segments)
 
@@ -457,6 +425,34 @@ def decode_stretches(engine: Engine, audio: np.ndarray, stretches: Iterable[tupl
         seconds = audio.shape[0] / SAMPLE_RATE
     groups = group_for_calls(stretches, windows_per_call(seconds, engine.calls_at_once), separator)
     return [word for words in in_background(decode, groups, engine.calls_at_once) for word in words]
+
+
+def unheard_tails(windows: Sequence[tuple[float, float]], segments: Sequence[Segment],
+                  shortest: float = TAIL_SECONDS) -> list[tuple[float, float]]:
+    """The end of each window after its last word, where at least `shortest` seconds of it have no word.
+
+    A batched decode reads a window once and may stop after its first sentences (Whisper predicts the end
+    of the text too early); the speech after that is lost unless it is decoded again. The windows are
+    speech laid end to end, so what follows the last word is speech the decoder skipped.
+    """
+    ends = sorted(word.end for segment in segments for word in segment.words)
+    tails = []
+    for start, end in windows:
+        before = bisect.bisect_right(ends, end)
+        last = ends[before - 1] if before and ends[before - 1] > start else start
+        if end - last >= shortest:
+            tails.append((round(last, 3), end))
+    return tails
+
+
+def words_after(segments: Sequence[Segment], windows: Sequence[tuple[float, float]]) -> list[Segment]:
+    """`segments` with only the words that begin inside one of `windows` (a tail decoded again)."""
+    kept = []
+    for segment in segments:
+        words = tuple(w for w in segment.words if any(start <= w.start < end for start, end in windows))
+        if words:
+            kept.append(Segment(segment.text, words[0].start, words[-1].end, words))
+    return kept
 
 
 def windows_per_call(seconds: float, calls_at_once: int, most: int = WINDOWS_PER_CALL) -> int:
@@ -485,7 +481,7 @@ def in_background(function: Callable[[Any], Any], items: Iterable[Any], threads:
             yield pending.popleft().result()
 
 
-def vad_spans(audio: np.ndarray, first: int, last: int, options: Any) -> list[tuple[float, float]]:
+def vad_spans(audio: Samples, first: int, last: int, options: Any) -> list[tuple[float, float]]:
     """(start, end) seconds, in the recording, of the speech Silero finds in samples `first`..`last`."""
     from faster_whisper.vad import get_speech_timestamps
 
@@ -493,7 +489,7 @@ def vad_spans(audio: np.ndarray, first: int, last: int, options: Any) -> list[tu
     return [((first + chunk["start"]) / SAMPLE_RATE, (first + chunk["end"]) / SAMPLE_RATE) for chunk in found]
 
 
-def detect_speech(audio: np.ndarray, block: tuple[int, int], settings: DecodeSettings) -> list[tuple[float, float]]:
+def detect_speech(audio: Samples, block: tuple[int, int], settings: DecodeSettings) -> list[tuple[float, float]]:
     """Speech in a block of `audio` (seconds) by the chunker's VAD; with the VAD off, the whole block."""
     if not settings.vad:
         return [(block[0] / SAMPLE_RATE, block[1] / SAMPLE_RATE)]
@@ -521,7 +517,7 @@ class Result:
     recovered_words: int = 0  # words those brought back
 
 
-def transcribe_audio(audio: np.ndarray, engine_name: str, model: ModelSource, settings: DecodeSettings,
+def transcribe_audio(audio: Samples, engine_name: str, model: ModelSource, settings: DecodeSettings,
                      on_progress: Progress | None = None) -> Result:
     """Transcribe 16 kHz samples: VAD and the engine block by block, the coverage check, glossary spelling."""
     from pipeline.transcription.coverage import recover_uncovered
@@ -537,7 +533,7 @@ def transcribe_audio(audio: np.ndarray, engine_name: str, model: ModelSource, se
             speech.extend(spans)
             yield from spans
 
-    words = decode_stretches(engine, audio, found_speech(), settings, report)
+    words = decode_stretches(engine, audio, found_speech(), settings, report, tails=True)
     speech_seconds = sum(end - start for start, end in speech)
     gaps: tuple[tuple[float, float], ...] = ()
     redecoded = recovered = 0
