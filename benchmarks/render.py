@@ -4,7 +4,7 @@ Same input and settings for all three (size, fps, libx264 preset and CRF, AAC):
 - naive: moviepy's usual way, a TextClip per cue in a CompositeVideoClip, `write_videofile` (no word
   highlighting, so it does less than ours);
 - libass: ffmpeg's `subtitles` filter burning the same cues, written as ASS with karaoke tags for the
-  word highlight, same font, size and outline (no soft subtitle track, no progress bar or level meter);
+  word highlight, same font, size and outline (no soft subtitle track, no progress bar);
 - ours: `pipeline.video.renderer.render`, exactly as the video stage calls it (soft subtitle track too).
 
 Inputs: a generated 60 s 1280×720 24 fps video with 20 two-line captions, and episode 463 (an audiogram)
@@ -173,8 +173,7 @@ def ours(picture: Path, audio: Path, cues: Sequence[Cue], output: Path, duration
 
     render(RenderSpec(output=output, audio=audio, duration=duration, width=size[0], height=size[1], fps=fps, cues=cues,
                       style=caption_style(VideoSettings()), picture=picture, picture_is_still=still, subtitles=subtitles,
-                      language="eng", crf=CRF, preset=PRESET, progress=bars[0] if bars else None,
-                      level_meter=bars[1] if bars else None))
+                      language="eng", crf=CRF, preset=PRESET, progress=bars[0] if bars else None))
 
 
 def audiogram_background(cues: Sequence[Cue], work: Path, root: Path, title: str) -> tuple[Path, Any]:
@@ -189,20 +188,19 @@ def audiogram_background(cues: Sequence[Cue], work: Path, root: Path, title: str
     image, layout = background(root / "config" / "cover.jpg", "Massage Monday", title, WIDTH, HEIGHT, band, style)
     path = work / "background.png"
     image.save(path)
-    meter = Bar(layout.level_meter, style.highlight_color) if layout.level_meter else None
-    return path, (Bar(layout.progress, style.highlight_color), meter)
+    return path, (Bar(layout.progress, style.highlight_color),)
 
 
 def compare(work: Path, picture: Path, audio: Path, cues: Sequence[Cue], duration: float, still: bool,
             bars: Any, run_naive: bool) -> dict[str, Any]:
+    from pipeline.formats.subtitles import vtt_text
     from pipeline.tools.ffmpeg import run_ffmpeg
     from pipeline.video.captions import CaptionTimeline
-    from pipeline.video.subtitles import webvtt
 
     repeats = int(os.environ.get("RENDER_BENCH_REPEATS", "3"))
     ass = write_ass(cues, work / "captions.ass", WIDTH, HEIGHT, karaoke=True)
     vtt = work / "captions.vtt"
-    vtt.write_text(webvtt(cues))
+    vtt.write_text(vtt_text(cues, plain=True))
     libass_runs, our_runs = [], []
     for _ in range(repeats):
         libass_runs.append(_timed(lambda: run_ffmpeg(libass_args(picture, audio, ass, work / "libass.mp4", duration, still),
@@ -304,8 +302,8 @@ def video_recording(work: Path) -> dict[str, Any]:
     """`render.video`: a 120 s 1080p30 video recording with captions, ours (at its own size and rate, as the video
     stage renders it) against ffmpeg + libass burning the same captions at the same size and settings; and a
     portrait HEVC phone recording (stored landscape with a 90° rotation): upright output, audio in sync."""
+    from pipeline.formats.subtitles import vtt_text
     from pipeline.tools.ffmpeg import run_ffmpeg
-    from pipeline.video.subtitles import webvtt
 
     seconds, size, fps = float(os.environ.get("RENDER_VIDEO_SECONDS", "120")), (1920, 1080), 30
     picture = work / "camera.mp4"
@@ -316,7 +314,7 @@ def video_recording(work: Path) -> dict[str, Any]:
     cues = synthetic_cues(seconds)
     ass = write_ass(cues, work / "captions.ass", *size, karaoke=True)
     vtt = work / "captions.vtt"
-    vtt.write_text(webvtt(cues))
+    vtt.write_text(vtt_text(cues, plain=True))
     libass_runs, our_runs = [], []
     for _ in range(int(os.environ.get("RENDER_VIDEO_REPEATS", "1"))):
         libass_runs.append(_timed(lambda: run_ffmpeg(libass_args(picture, picture, ass, work / "libass.mp4", seconds, False, fps),

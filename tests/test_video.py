@@ -23,7 +23,7 @@ from pipeline.video.layer import CaptionClip, frame_times
 from pipeline.video.planar import PlanarFrame
 from pipeline.video.renderer import RenderSpec, filter_graph, render
 from pipeline.video.style import Box, caption_style, safe_area
-from pipeline.video.subtitles import iso639_2, vtt_timestamp, webvtt
+from pipeline.video.subtitles import iso639_2
 from tests.conftest import make_context, run_stage
 from tests.helpers import SPOKEN, prepare_video
 from tests.media import ffmpeg, tone
@@ -79,6 +79,12 @@ def top_level_atoms(path: Path) -> list[str]:
             break
         offset += size
     return atoms
+
+
+def frame_times_decoded(path: Path) -> list[float]:
+    """Decode every video frame (fails on a damaged file); their times."""
+    with av.open(str(path)) as container:
+        return [float(frame.time or 0.0) for frame in container.decode(video=0)]
 
 
 def decoded_frames(path: Path) -> tuple[int, float]:
@@ -174,9 +180,10 @@ def test_caption_clip_returns_the_same_array_while_nothing_changes() -> None:
 
 
 def test_webvtt_and_language_codes() -> None:
-    text = webvtt(TWO_CUES)
+    from pipeline.formats.subtitles import vtt_text
+
+    text = vtt_text(TWO_CUES, plain=True)
     assert text.startswith("WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nMassage helps\nrestless legs\n")
-    assert vtt_timestamp(3725.5) == "01:02:05.500"
     assert iso639_2("en") == "eng" and iso639_2("de-AT") == "deu" and iso639_2("zz") == "und"
 
 
@@ -195,8 +202,22 @@ def test_progress_bar_is_drawn_by_ffmpeg_not_per_frame_in_python(tmp_path: Path)
                       cues=TWO_CUES, style=STYLE, picture=tmp_path / "bg.png", picture_is_still=True,
                       progress=Bar(Box(0, 354, 640, 6), (255, 212, 0)))
     graph = filter_graph(spec, Box(32, 280, 576, 60), 2)
-    assert "loop=loop=-1:size=1" in graph and "color=c=0xFFD400:s=640x6" in graph
-    assert "overlay=x=32:y=280" in graph and "w*t/10.000" in graph
+    assert "drawbox=x=0:y=354:w='max(1,640*t/10.000)':h=6:color=0xFFD400" in graph
+    assert "[2:v]split[band][clock]" in graph and "overlay=x=32:y=280" in graph  # the band's frames are the clock
+
+
+def test_a_still_picture_sends_only_the_frames_where_the_captions_change() -> None:
+    from pipeline.video.layer import changed_frames
+
+    clip = CaptionClip(STYLE, 640, 360, TWO_CUES, 4.0)
+    sent = list(changed_frames(clip, 24, every=48))
+    numbers = [number for number, _frame in sent]
+    assert numbers[0] == 0 and numbers[-1] == 95 and numbers == sorted(set(numbers))
+    assert len(sent) < 20  # of 96 frames in the grid
+    # Each frame sent shows what a constant-rate video shows at that frame, and nothing changes in between.
+    for (number, frame), following in zip(sent, [*numbers[1:], 96], strict=True):
+        for between in range(number, following):
+            assert clip.planar_at(between / 24) is frame or np.array_equal(clip.planar_at(between / 24).buffer, frame.buffer)
 
 
 # ---------------------------------------------------------------- renders
@@ -279,8 +300,11 @@ def test_stage_renders_an_audiogram_with_soft_subtitles(project: Project) -> Non
         assert abs(probe(mp4).duration - audio_seconds) < 0.1
         atoms = top_level_atoms(mp4)
         assert atoms.index("moov") < atoms.index("mdat")  # +faststart
-        count, last = decoded_frames(mp4)
-        assert count >= int(audio_seconds * 24) - 1 and last > audio_seconds - 0.2
+        times = frame_times_decoded(mp4)
+        grid = audio_seconds * 24
+        assert len(times) < grid / 3  # only the frames where the picture changes
+        assert all(abs(t * 24 - round(t * 24)) < 0.01 for t in times)  # each on the grid of the configured rate
+        assert times[0] == 0 and times[-1] > audio_seconds - 0.1  # and the picture lasts as long as the audio
     band = CaptionPainter(ctx_style := caption_style(ctx.show.video), 384, 216, []).band
     assert ctx_style.highlight_words
     mp4 = paths.video_mp4("landscape")

@@ -23,13 +23,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(ctx: Context) -> list[Path]:
     from pipeline.atomic import write_bytes, write_text
     from pipeline.formats.captions import build_cues
+    from pipeline.formats.subtitles import vtt_text
     from pipeline.formats.transcript import Transcript
     from pipeline.tools.media import probe
     from pipeline.video.audiogram import background, load_cover
     from pipeline.video.captions import CaptionPainter
     from pipeline.video.renderer import Bar, RenderSpec, render
     from pipeline.video.style import caption_style, even
-    from pipeline.video.subtitles import iso639_2, webvtt
+    from pipeline.video.subtitles import iso639_2
 
     settings = ctx.show.video
     paths = ctx.paths
@@ -58,25 +59,24 @@ def run(ctx: Context) -> list[Path]:
     if paths.captions_vtt.is_file():
         write_bytes(paths.video_vtt, paths.captions_vtt.read_bytes())
     else:
-        write_text(paths.video_vtt, webvtt(cues))
+        write_text(paths.video_vtt, vtt_text(cues, plain=True))
     written = [paths.video_vtt]
 
     fps = float(settings.fps) if audiogram else (recording.frame_rate or float(settings.fps))
     with tempfile.TemporaryDirectory(prefix="video-") as scratch:
         for video_format in formats:
             width, height = (even(side) for side in video_format.size(None if audiogram else recording.display_size))
-            picture, progress, level_meter = ctx.episode.recording, None, None
+            picture, progress = ctx.episode.recording, None
             if audiogram:
                 band = CaptionPainter(style, width, height, cues).band
                 still, layout = background(ctx.cover, ctx.show.title, ctx.episode.config.title, width, height, band, style)
                 picture = Path(scratch) / f"background-{video_format.name}.png"
                 still.save(picture)
                 progress = Bar(layout.progress, style.highlight_color)
-                level_meter = Bar(layout.level_meter, style.highlight_color) if layout.level_meter else None
             spec = RenderSpec(
                 output=paths.video_mp4(video_format.name), audio=audio, duration=duration,
                 width=width, height=height, fps=fps, cues=cues, style=style,
-                picture=picture, picture_is_still=audiogram, progress=progress, level_meter=level_meter,
+                picture=picture, picture_is_still=audiogram, progress=progress,
                 subtitles=paths.video_vtt if cues else None, language=iso639_2(ctx.show.language),
                 crf=settings.crf, preset=settings.preset, audio_bitrate_kbps=settings.audio_bitrate_kbps,
             )

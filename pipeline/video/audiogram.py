@@ -1,7 +1,7 @@
-"""The audiogram's still picture: the show cover, the show and episode titles, the bars' tracks.
+"""The audiogram's still picture: the show cover, the show and episode titles, the progress bar's track.
 
-Drawn once with Pillow; ffmpeg loops it in memory and draws the moving parts (progress bar, level meter),
-and blends the captions on top.
+Drawn once with Pillow; ffmpeg draws the progress bar over it and blends the captions on top, only at
+the frames where they change (see pipeline.video.renderer).
 """
 
 from __future__ import annotations
@@ -17,15 +17,11 @@ from pipeline.video.style import REGULAR_FONT, RGB, Box, CaptionStyle, even, saf
 if TYPE_CHECKING:
     from PIL import Image, ImageFont
 
-MIN_METER_HALF = 80  # ffmpeg's showvolume draws nothing narrower
-
-
 @dataclass(frozen=True)
 class AudiogramLayout:
     cover: Box
     titles: Box
     progress: Box  # the bar along the bottom edge
-    level_meter: Box | None  # under the titles: two mirrored halves of even width; None in frames too small for one
     side_by_side: bool  # titles beside the cover (landscape) or under it (portrait, square)
 
 
@@ -55,24 +51,18 @@ def plan(width: int, height: int, band: Box) -> AudiogramLayout:
         free = Box(area.x, area.y, area.width, max(above, 2))
     else:
         free = Box(area.x, band.bottom + gap, area.width, max(below, 2))
-    meter_height = even(max(4, min(width, height) * 0.016))
     side_by_side = width >= height * 1.2
     if side_by_side:
         size = even(min(free.height, free.width * 0.42))
         cover = Box(free.x, free.y + (free.height - size) // 2, size, size)
         titles_x = cover.x + size + gap
-        titles = Box(titles_x, cover.y, free.x + free.width - titles_x, max(2, size - meter_height - gap))
-        meter = Box(titles_x, cover.bottom - meter_height, max(4, titles.width // 4 * 4), meter_height)
+        titles = Box(titles_x, cover.y, free.x + free.width - titles_x, size)
     else:
         titles_height = even(min(free.height * 0.32, height * 0.16))
-        size = even(max(2, min(free.width * 0.7, free.height - titles_height - meter_height - 2 * gap)))
+        size = even(max(2, min(free.width * 0.7, free.height - titles_height - gap)))
         cover = Box((width - size) // 2, free.y, size, size)
-        meter_y = free.y + free.height - meter_height
-        titles = Box(free.x, cover.bottom + gap, free.width, max(2, meter_y - gap - cover.bottom - gap))
-        meter_width = max(4, int(free.width * 0.6) // 4 * 4)
-        meter = Box((width - meter_width) // 4 * 2, meter_y, meter_width, meter_height)
-    return AudiogramLayout(cover=cover, titles=titles, progress=progress,
-                           level_meter=meter if meter.width >= 2 * MIN_METER_HALF else None, side_by_side=side_by_side)
+        titles = Box(free.x, cover.bottom + gap, free.width, max(2, free.y + free.height - cover.bottom - gap))
+    return AudiogramLayout(cover=cover, titles=titles, progress=progress, side_by_side=side_by_side)
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
@@ -134,10 +124,8 @@ def background(cover_path: Path, show_title: str, episode_title: str, width: int
     for line in episode_lines:
         draw.text((x, y), line, font=episode_font, fill=style.text_color, anchor=anchor)
         y += episode_line
-    for bar, shade in ((layout.progress, 0.3), (layout.level_meter, 0.18)):  # the tracks the moving bars run along
-        if bar is not None:
-            track = _darken(style.highlight_color, shade)
-            draw.rectangle((bar.x, bar.y, bar.x + bar.width - 1, bar.y + bar.height - 1), fill=track)
+    bar = layout.progress  # the track the progress bar runs along
+    draw.rectangle((bar.x, bar.y, bar.x + bar.width - 1, bar.y + bar.height - 1), fill=_darken(style.highlight_color, 0.3))
     return frame, layout
 
 

@@ -1,9 +1,15 @@
 """Render one captioned MP4: moviepy makes the caption frames, ffmpeg does everything it is best at.
 
-One ffmpeg process decodes the picture (the recording, or the audiogram's still background, looped in
-memory), scales and pads it to the frame, draws the progress bar, blends the caption band that arrives
-on stdin as yuva420p, encodes H.264 + AAC and muxes a mov_text subtitle track, with +faststart.
-Python only sends the small caption band, and most of its frames are the same array sent again.
+One ffmpeg process decodes the picture, scales and pads it to the frame, draws the progress bar, blends
+the caption band that arrives on stdin as yuva420p, encodes H.264 + AAC and muxes a mov_text subtitle
+track, with +faststart. Python only sends the small caption band.
+
+Over a recording, every frame of the recording's rate is sent (most of them the same array again). Over a
+still picture (an audiogram) the picture changes only when the captions do, so only those frames are sent,
+each with its time (layer.changed_frames), plus one every PROGRESS_STEP_SECONDS or so for the progress
+bar: the band's frames drive the whole graph, and the MP4 carries them with variable timing. A two-hour
+audiogram is then a few frames a second to compose and encode instead of 24; each frame is still on the
+grid of the configured rate, so a caption appears on the same frame as in a constant-rate video.
 """
 
 from __future__ import annotations
@@ -13,18 +19,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from pipeline.atomic import atomic_path
 from pipeline.formats.captions import Cue
 from pipeline.progress import advance_to, progress_bar
 from pipeline.tools.ffmpeg import feed_ffmpeg, run_ffmpeg
-from pipeline.video.layer import PIXEL_FORMAT, CaptionClip, frame_times
+from pipeline.video.layer import PIXEL_FORMAT, CaptionClip, changed_frames, frame_times, timed_stream
 from pipeline.video.style import RGB, Box, CaptionStyle, even
+
+PROGRESS_STEP_SECONDS = 0.5  # over a still picture the progress bar moves at least this often, and never finer than a pixel
 
 
 @dataclass(frozen=True)
 class Bar:
-    """Where ffmpeg draws a moving bar (the progress bar, the level meter), and in which colour."""
+    """Where ffmpeg draws the progress bar, and in which colour."""
 
     box: Box
     color: RGB
@@ -48,7 +57,6 @@ class RenderSpec:
     preset: str = "veryfast"
     audio_bitrate_kbps: int = 128
     progress: Bar | None = None  # grows from left to right over the whole duration
-    level_meter: Bar | None = None  # follows the loudness of the audio, growing from its centre
     audio_start: float = 0.0  # seconds into `audio` (and into a moving `picture`) where the video begins: a clip
     crop: bool = False  # fill the frame, cutting the picture's edges (a clip), instead of fitting it whole
     overlay: Path | None = None  # a still RGBA image over the picture, under the captions (a clip's titles)
@@ -64,39 +72,34 @@ def _hex(color: RGB) -> str:
 
 
 def filter_graph(spec: RenderSpec, band: Box | None, caption_input: int, overlay_input: int = -1) -> str:
-    """The ffmpeg filtergraph: picture → base frame → progress bar → level meter → caption band → [v]."""
+    """The ffmpeg filtergraph: picture → base frame → progress bar → caption band → [v].
+
+    Over a still picture the caption band's frames set the times of the output's: the band, padded to the
+    frame, is the clock that the still picture is laid over."""
     w, h, fps = spec.width, spec.height, frame_rate(spec.fps)
     if spec.picture_is_still:
-        # One decoded frame repeated in memory; `-loop 1` would decode the image again for every frame.
-        chain = [f"[0:v]scale={w}:{h},setsar=1,format=yuv420p,loop=loop=-1:size=1:start=0[base]"]
+        chain = [f"[{caption_input}:v]split[band][clock]", f"[clock]pad={w}:{h},format=yuv420p[grid]",
+                 f"[0:v]scale={w}:{h},setsar=1,format=yuv420p[still]", "[grid][still]overlay=x=0:y=0[base]"]
+        caption_input_label = "band"
     else:
         # Fit the picture into the frame, or fill it cutting the edges (ffmpeg has already applied any rotation);
         # a picture shorter than the audio holds its last frame.
         fit = (f"scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h}" if spec.crop else
                f"scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2")
         chain = [f"[0:v]{fit},setsar=1,fps={fps},format=yuv420p,tpad=stop=-1:stop_mode=clone[base]"]
+        caption_input_label = f"{caption_input}:v"
     label = "base"
     if spec.progress is not None:
         box = spec.progress.box
-        chain.append(f"color=c={_hex(spec.progress.color)}:s={box.width}x{box.height}:r={fps}[bar]")
-        chain.append(f"[{label}][bar]overlay=x='{box.x}-w+w*t/{spec.duration:.3f}':y={box.y}:eval=frame[progress]")
+        chain.append(f"[{label}]drawbox=x={box.x}:y={box.y}:w='max(1,{box.width}*t/{spec.duration:.3f})':h={box.height}:"
+                     f"color={_hex(spec.progress.color)}:t=fill[progress]")
         label = "progress"
-    if spec.level_meter is not None:
-        box = spec.level_meter.box
-        r, g, b = spec.level_meter.color
-        # A level meter growing from the centre: ffmpeg's showvolume for one half, mirrored for the other.
-        chain.append(f"[1:a]aformat=channel_layouts=mono,showvolume=r={fps}:w={box.width // 2}:h={box.height}:b=0:f=0.6:"
-                     f"t=0:v=0:m=r:ds=log:c=0xFF{b:02X}{g:02X}{r:02X},format=yuva420p,split[right][mirror];"
-                     f"[mirror]hflip[left];[left][right]hstack[wave]")
-        chain.append(f"[{label}][wave]overlay=x={box.x}:y={box.y}:format=yuv420:eof_action=pass[metered]")
-        label = "metered"
     if overlay_input >= 0:  # one image: overlay repeats its only frame for the whole video
         chain.append(f"[{label}][{overlay_input}:v]overlay=x=0:y=0:format=yuv420[titled]")
         label = "titled"
     if band is not None:
-        chain.append(
-            f"[{label}][{caption_input}:v]overlay=x={band.x}:y={band.y}:format=yuv420:eof_action=pass:repeatlast=0[v]"
-        )
+        chain.append(f"[{label}][{caption_input_label}]overlay=x={band.x}:y={band.y}:format=yuv420:eof_action=pass:"
+                     f"repeatlast=0[v]")
     else:
         chain.append(f"[{label}]null[v]")
     return ";".join(chain)
@@ -106,16 +109,16 @@ def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None) -> list[s
     # Progress comes from the frames we send; without a caption pipe, from ffmpeg's own stats lines.
     args: list[str | Path] = ["-nostats" if band is not None else "-stats", "-loglevel", "warning"]
     seek = ["-ss", f"{spec.audio_start:.3f}"] if spec.audio_start else []
-    if spec.picture_is_still:
-        args += ["-framerate", frame_rate(spec.fps), "-i", spec.picture]
-    else:
-        args += [*seek, "-i", spec.picture]
+    args += ["-i", spec.picture] if spec.picture_is_still else [*seek, "-i", spec.picture]
     args += [*seek, "-i", spec.audio]
     inputs = 2
     caption_input = -1
     if band is not None:
-        args += ["-f", "rawvideo", "-pix_fmt", PIXEL_FORMAT, "-s", f"{band.width}x{band.height}",
-                 "-framerate", frame_rate(spec.fps), "-i", "pipe:0"]
+        if spec.picture_is_still:  # the frames that change, with their times
+            args += ["-f", "nut", "-i", "pipe:0"]
+        else:
+            args += ["-f", "rawvideo", "-pix_fmt", PIXEL_FORMAT, "-s", f"{band.width}x{band.height}",
+                     "-framerate", frame_rate(spec.fps), "-i", "pipe:0"]
         caption_input, inputs = inputs, inputs + 1
     overlay_input = -1
     if spec.overlay is not None:
@@ -131,8 +134,8 @@ def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None) -> list[s
                  "-metadata:s:s:0", "handler_name=Captions"]
     args += [
         "-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-pix_fmt", "yuv420p",
-        "-profile:v", "high", "-r", frame_rate(spec.fps),
-        "-c:a", "aac", "-b:a", f"{spec.audio_bitrate_kbps}k",
+        "-profile:v", "high", *(["-fps_mode", "passthrough"] if spec.picture_is_still else ["-r", frame_rate(spec.fps)]),
+        "-c:a", "aac", "-aac_coder", "fast", "-b:a", f"{spec.audio_bitrate_kbps}k",
         "-t", f"{spec.duration:.3f}", "-movflags", "+faststart", "-f", "mp4", target,
     ]
     return [str(arg) for arg in args]
@@ -153,6 +156,21 @@ def _frames(clip: CaptionClip, duration: float, fps: float, description: str) ->
                 bar.update(1)
 
 
+def _changed_frames(clip: CaptionClip, spec: RenderSpec, description: str) -> Iterator[bytes]:
+    band = clip.painter.band
+    bar_width = spec.progress.box.width if spec.progress else 1
+    every = max(1, round(spec.fps * max(PROGRESS_STEP_SECONDS, spec.duration / bar_width)))
+    with progress_bar(math.ceil(spec.duration), description) as bar:
+        frames = changed_frames(clip, spec.fps, every)
+        yield from timed_stream(_reporting(frames, spec.fps, bar), band.width, band.height, Fraction(frame_rate(spec.fps)))
+
+
+def _reporting(frames: Iterator[tuple[int, Any]], fps: float, bar: Any) -> Iterator[tuple[int, Any]]:
+    for number, frame in frames:
+        advance_to(bar, number / fps)
+        yield number, frame
+
+
 def render(spec: RenderSpec, description: str = "rendering video") -> Path:
     """Write `spec.output` atomically; ToolError if ffmpeg fails, nothing left behind."""
     width, height = even(spec.width), even(spec.height)
@@ -160,7 +178,11 @@ def render(spec: RenderSpec, description: str = "rendering video") -> Path:
         spec = replace(spec, width=width, height=height)
     what = f"rendering {spec.output.name}"
     with atomic_path(spec.output) as target:
-        if spec.cues:
+        if spec.picture_is_still:  # even without captions: the band's frames are the video's clock
+            clip = CaptionClip(spec.style, width, height, spec.cues, spec.duration)
+            args = ffmpeg_arguments(spec, target, clip.painter.band)
+            feed_ffmpeg(args, _changed_frames(clip, spec, description), what=what)
+        elif spec.cues:
             clip = CaptionClip(spec.style, width, height, spec.cues, spec.duration)
             args = ffmpeg_arguments(spec, target, clip.painter.band)
             feed_ffmpeg(args, _frames(clip, spec.duration, spec.fps, description), what=what)
