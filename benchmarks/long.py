@@ -123,7 +123,7 @@ def _frames_and_accuracy(video: Path, cues: list[Any], duration: float) -> dict[
                 continue  # the word does not change the band there (a hold): nothing to tell apart
             frame = shown[number]
             ok &= np.abs(frame - expected).mean() < np.abs(frame - alternative).mean()
-        right += ok
+        right += int(ok)
     return {"frames": count, "frames_constant_rate": int(np.ceil(duration * 24)), "word_starts_checked": len(picked),
             "word_starts_on_their_frame": right}
 
