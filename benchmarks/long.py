@@ -61,6 +61,8 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
         return {"seconds": round(time.perf_counter() - started, 1), "transcribe_seconds": round(transcribed, 1),
                 "peak_rss_mb": round(own_peak_mb(), 1), "words": words, "voices": voices,
                 "gaps": len(result.gaps), "redecoded": result.redecoded, "recovered": result.recovered_words}
+    import json
+
     from benchmarks.render import audiogram_background, libass_args, ours, write_ass
     from pipeline.config import CaptionSettings
     from pipeline.formats.captions import build_cues
@@ -69,6 +71,7 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
 
     work = Path(spec["work"])
     duration = spec["duration"]
+    spec["words"] = json.loads(Path(spec["words_file"]).read_text())
     words = [Word(text, start, end) for text, start, end in spec["words"] if start < duration]
     cues = [cue for cue in build_cues(words, CaptionSettings()) if cue.start < duration]
     picture, bars = audiogram_background(cues, work, Path(spec["root"]), "A long episode")
@@ -129,8 +132,14 @@ def _frames_and_accuracy(video: Path, cues: list[Any], duration: float) -> dict[
 
 
 def _child(root: Path, spec: dict[str, Any]) -> dict[str, Any]:
+    import json
+
     from benchmarks.memory import run_in_child
 
+    if "words" in spec:  # two hours of words do not fit on a command line
+        words_file = Path(spec["work"]) / f"words-{spec['job']}.json"
+        words_file.write_text(json.dumps(spec.pop("words")))
+        spec = {**spec, "words_file": str(words_file)}
     return run_in_child(root, "benchmarks.long", spec, f"{spec['job']} of {spec.get('audio')}")
 
 
