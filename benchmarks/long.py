@@ -145,19 +145,10 @@ def _child(root: Path, spec: dict[str, Any]) -> dict[str, Any]:
 
 def _lost(reference: list[tuple[float, float]], words: list[list[Any]], shift: float = 0.0) -> list[float]:
     """Lengths of the stretches of reference speech ≥ SHORTEST_LOST seconds with no word within 0.3 s."""
-    covered = sorted((start - shift - 0.3, end - shift + 0.3) for _text, start, end in words)
-    lost = []
-    for start, end in reference:
-        position = start
-        for a, b in covered:
-            if b <= position or a >= end:
-                continue
-            if a - position >= SHORTEST_LOST:
-                lost.append(round(a - position, 1))
-            position = max(position, b)
-        if end - position >= SHORTEST_LOST:
-            lost.append(round(end - position, 1))
-    return lost
+    from benchmarks.real_speech import uncovered
+
+    moved = [(text, start - shift, end - shift) for text, start, end in words]
+    return [round(piece, 1) for piece in uncovered(reference, moved, shortest=SHORTEST_LOST)]
 
 
 def _differences(base: list[list[Any]], other: list[list[Any]]) -> int:

@@ -82,22 +82,28 @@ def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
     return [(chunk["start"] / 16_000, chunk["end"] / 16_000) for chunk in found]
 
 
-def uncovered_seconds(reference: list[tuple[float, float]], words: list[tuple[str, float, float]],
-                      margin: float = 0.3, shortest: float = 0.5) -> float:
-    """Seconds of `reference` speech with no word within `margin`, counting pieces of at least `shortest`."""
+def uncovered(reference: list[tuple[float, float]], words: list[tuple[str, float, float]],
+              margin: float = 0.3, shortest: float = 0.5) -> list[float]:
+    """Lengths of the pieces of `reference` speech with no word within `margin`, of at least `shortest` seconds."""
     covered = sorted((start - margin, end + margin) for _text, start, end in words)
-    total = 0.0
+    pieces = []
     for start, end in reference:
         position = start
         for a, b in covered:
             if b <= position or a >= end:
                 continue
             if a - position >= shortest:
-                total += a - position
+                pieces.append(a - position)
             position = max(position, b)
         if end - position >= shortest:
-            total += end - position
-    return round(total, 2)
+            pieces.append(end - position)
+    return pieces
+
+
+def uncovered_seconds(reference: list[tuple[float, float]], words: list[tuple[str, float, float]],
+                      margin: float = 0.3, shortest: float = 0.5) -> float:
+    """Seconds of `reference` speech with no word within `margin`, counting pieces of at least `shortest`."""
+    return round(sum(uncovered(reference, words, margin, shortest)), 2)
 
 
 def _score(reference_text: str, words: list[tuple[str, float, float]]) -> dict[str, Any]:
