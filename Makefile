@@ -94,12 +94,15 @@ COVER :=
 MP3 :=
 VIDEOS :=
 VIDEO_VTT :=
+FEED_CODE :=
+VALIDATE_CODE :=
+PUBLISH_CODE :=
 # The episode's steps (what each reads and writes) come from the stage table, pipeline/graph.py, which the
-# catalogue runner (pipeline catalogue, on Ray) walks too: check-config writes them here as rules.
+# catalogue runner (pipeline catalogue, on Ray) walks too: check-config writes them here as rules. So does
+# every stage's code (the modules it imports, derived by pipeline/code_deps.py), the show-level ones' included.
 include $(B)/episode.mk
 
 FEEDS := build/feed.xml build/feed-video.xml build/site/index.html
-code = pipeline/stages/$(1).py $(wildcard pipeline/$(1)/*.py pipeline/templates/$(1)/*)
 
 ingest: $(MP3) $(AUDIO_FILES)
 transcribe: $(TRANSCRIBE_FILES)
@@ -112,16 +115,16 @@ publish: build/published.txt
 
 # The feeds and the site cover every built episode, so they depend on all of them.
 $(FEEDS) &: $(MP3) $(VIDEOS) $(NOTES_FILES) $(TRANSCRIBE_FILES) $(CLIPS_FILES) $(wildcard build/*/config/feed.json) $(wildcard build/*/*.mp3) \
-		$(COVER) $(call code,feed) $(wildcard pipeline/site/*.py pipeline/templates/site/*)
+		$(COVER) $(FEED_CODE)
 	$(PIPELINE) feed $(EPISODE)
 
-build/validation.txt: $(FEEDS) $(call code,validate)
+build/validation.txt: $(FEEDS) $(VALIDATE_CODE)
 	$(PIPELINE) validate $(EPISODE) 2>&1 | tee $@.part || { rm -f $@.part; exit 1; }
 	@mv $@.part $@
 
 # The publish report is the target: re-running with nothing changed uploads nothing and does no work.
 build/published.txt: build/validation.txt $(FEEDS) $(MP3) $(VIDEOS) $(VIDEO_VTT) $(NOTES_FILES) $(TRANSCRIBE_FILES) $(CLIPS_FILES) \
-		$(CFG)/publish.json $(call code,publish) $(wildcard pipeline/stores/*.py)
+		$(CFG)/publish.json $(PUBLISH_CODE)
 	$(PIPELINE) publish $(EPISODE) 2>&1 | tee $@.part || { rm -f $@.part; exit 1; }
 	@mv $@.part $@
 endif

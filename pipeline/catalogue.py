@@ -32,7 +32,7 @@ from pipeline.artefacts import Artefacts, open_artefacts, pull_build, pull_input
 from pipeline.config import Loaded, Project, S3Settings, load_project
 from pipeline.context import Context
 from pipeline.errors import BatchError, InputError, PipelineError
-from pipeline.graph import Step, episode_steps, out_of_date
+from pipeline.graph import SHOW_STAGES, Step, episode_steps, out_of_date
 from pipeline.layout import episode_paths
 from pipeline.progress import progress_bar
 from pipeline.slices import write_make_fragment, write_slices
@@ -40,7 +40,6 @@ from pipeline.stages import STAGES
 
 log = logging.getLogger("pipeline.catalogue")
 
-SHOW_STAGES = ("feed", "validate", "publish")
 TASK_RETRIES = 3  # an episode whose worker died is tried again this many times
 RAY_LOGS = "RAY_LOG_TO_DRIVER"
 

@@ -142,8 +142,9 @@ def run_import(args: argparse.Namespace) -> list[Path]:
 
 
 def run_catalogue_command(args: argparse.Namespace) -> list[Path]:
-    from pipeline.catalogue import SHOW_STAGES, run_catalogue
+    from pipeline.catalogue import run_catalogue
     from pipeline.config import Project
+    from pipeline.graph import SHOW_STAGES
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: must be at least 1", hint="e.g. --workers 2")

@@ -3,9 +3,11 @@
 `make` gets it as rules (build/<id>/episode.mk, written by `pipeline check-config`), and the catalogue
 runner (pipeline.catalogue) walks the same steps, so the two cannot disagree on what to build: a step
 is out of date, for both, when one of its files is missing or older than something it reads (its
-inputs, its config slice, its code).
+inputs, its config slice, its code). A step's code is derived from what its stage module imports
+(pipeline.code_deps), so it cannot drift from the code that runs.
 
-The show-level steps (feed, validate, publish) depend on every episode and stay in the Makefile.
+The show-level steps (feed, validate, publish) depend on every episode and stay in the Makefile, which
+gets their code from here too (FEED_CODE, VALIDATE_CODE, PUBLISH_CODE in episode.mk).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.code_deps import module_files
 from pipeline.config import Episode, Project, ShowConfig
 from pipeline.layout import EpisodePaths
+from pipeline.stages import STAGES
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # where pipeline/ lives: the code a step depends on
+SHOW_STAGES = ("feed", "validate", "publish")  # run once for the whole show, after the episodes
 
 
 @dataclass(frozen=True)
@@ -29,14 +33,10 @@ class Step:
     writes: tuple[Path, ...]
 
 
-def code(*patterns: str) -> tuple[Path, ...]:
-    """The package's files matching `patterns` (relative to the package root), sorted: a step's code."""
-    found = {path for pattern in patterns for path in PACKAGE_ROOT.glob(pattern) if path.is_file()}
-    return tuple(sorted(found))
-
-
 def stage_code(stage: str) -> tuple[Path, ...]:
-    return code(f"pipeline/stages/{stage}.py", f"pipeline/{stage}/*.py", f"pipeline/templates/{stage}/*")
+    """A stage's code: its module, the pipeline modules it imports (derived, see pipeline.code_deps), and the
+    templates and fonts they read."""
+    return module_files(STAGES[stage].module)
 
 
 def episode_steps(project: Project, show: ShowConfig, episode: Episode, paths: EpisodePaths) -> list[Step]:
@@ -52,13 +52,10 @@ def episode_steps(project: Project, show: ShowConfig, episode: Episode, paths: E
     videos = tuple(paths.video_mp4(video.name) for video in show.video.formats)
     return [
         Step("audio", "ingest", ("--step", "audio"),
-             (*recordings, config("ingest"), *stage_code("ingest"),
-              *code("pipeline/tools/ffmpeg.py", "pipeline/speakers/tracks.py")),
+             (*recordings, config("ingest"), *stage_code("ingest")),
              (paths.normalised_mp3, paths.asr_wav, paths.tracks_json)),
         Step("transcribe", "transcribe", (),
-             (paths.asr_wav, paths.tracks_json, config("transcribe"), *voices, *stage_code("transcribe"),
-              *code("pipeline/transcription/*.py", "pipeline/speakers/*.py", "pipeline/formats/captions.py",
-                    "pipeline/formats/subtitles.py")),
+             (paths.asr_wav, paths.tracks_json, config("transcribe"), *voices, *stage_code("transcribe")),
              transcripts),
         Step("notes", "notes", (),
              (paths.transcript_json, config("notes"), *stage_code("notes"), *((bib,) if bib.is_file() else ())),
@@ -68,12 +65,11 @@ def episode_steps(project: Project, show: ShowConfig, episode: Episode, paths: E
              (paths.podcast_mp3,)),
         Step("video", "video", (),
              (*recordings, paths.normalised_mp3, paths.transcript_json, paths.captions_vtt, config("video"), cover,
-              *stage_code("video"), *code("pipeline/formats/captions.py")),
+              *stage_code("video")),
              (*videos, paths.video_vtt)),
         # clips.json is written last and lists the clips' videos and posters (how many depends on the episode)
         Step("clips", "clips", (),
-             (*recordings, paths.normalised_mp3, paths.transcript_json, config("clips"), cover, *stage_code("clips"),
-              *code("pipeline/video/*.py", "pipeline/formats/captions.py", "pipeline/notes/sentences.py")),
+             (*recordings, paths.normalised_mp3, paths.transcript_json, config("clips"), cover, *stage_code("clips")),
              (paths.clips_json,)),
     ]
 
@@ -89,13 +85,15 @@ def out_of_date(step: Step) -> bool:
 
 
 def make_rules(project: Project, steps: Sequence[Step], episode_id: str) -> str:
-    """The steps as make rules (grouped targets, one recipe each), and a variable per step for its files."""
+    """The steps as make rules (grouped targets, one recipe each), a variable per step for its files, and one
+    per show-level stage for its code."""
 
     def files(paths: Sequence[Path]) -> str:
         return " ".join(make_path(project, path) for path in paths)
 
     lines = ["# Written by `pipeline check-config` from pipeline.graph; do not edit.", ""]
     lines += [f"{step.name.upper()}_FILES := {files(step.writes)}" for step in steps]
+    lines += [f"{stage.upper()}_CODE := {files(stage_code(stage))}" for stage in SHOW_STAGES]  # the Makefile's own rules
     lines.append("")
     for step in steps:
         lines.append(f"{files(step.writes)} &: {files(step.reads)}")

@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.code_deps import PACKAGE_ROOT, module_files
+from pipeline.config import load_project
+from pipeline.graph import SHOW_STAGES, episode_steps, stage_code
+from pipeline.layout import episode_paths
+from pipeline.slices import make_fragment
 from pipeline.stages import STAGES
+from tests.helpers import small_show
 
 PIPELINE = PACKAGE_ROOT / "pipeline"
 
@@ -38,6 +43,12 @@ def test_every_stage_depends_only_on_files_of_the_pipeline_package() -> None:
         files = module_files(spec.module)
         assert all(path.is_file() and path.is_relative_to(PIPELINE) for path in files), spec.name
         assert PIPELINE / "stages" / f"{spec.name}.py" in files
+
+
+def test_templates_come_with_the_module_that_reads_them() -> None:
+    assert PIPELINE / "templates" / "notes" / "shownotes.html.j2" in stage_code("notes")
+    assert PIPELINE / "templates" / "site" / "index.html" in stage_code("feed")
+    assert not any("templates" in path.parts for path in stage_code("publish"))
 
 
 def test_a_module_importing_nothing_of_its_package_is_itself_and_its_package(tmp_path: Path) -> None:
@@ -87,3 +98,18 @@ def test_data_folders_named_from_file_are_part_of_the_code(tmp_path: Path) -> No
     })
     assert names(module_files("pkg.render", root), root) == [
         "pkg/__init__.py", "pkg/render.py", "pkg/templates/render/page.html"]
+
+
+def test_each_step_reads_its_stage_code_and_the_show_stages_code_reaches_make(tmp_path: Path) -> None:
+    project = small_show(tmp_path / "show")
+    loaded = load_project(project, environ={})
+    episode = loaded.episodes["463"]
+    steps = episode_steps(project, loaded.show, episode, episode_paths(project, episode))
+    for step in steps:
+        assert [p for p in step.reads if p.is_relative_to(PIPELINE)] == list(stage_code(step.stage)), step.name
+    clips = next(step for step in steps if step.name == "clips")
+    assert PIPELINE / "notes" / "chapters.py" in clips.reads
+    fragment = make_fragment(project, episode_paths(project, episode), loaded.show, episode)
+    for stage in SHOW_STAGES:
+        assert f"\n{stage.upper()}_CODE := " in fragment
+    assert str(PIPELINE / "stores" / "s3.py") in fragment.split("\nPUBLISH_CODE := ")[1].split("\n")[0]
