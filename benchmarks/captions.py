@@ -51,7 +51,9 @@ def figures(cues: list[list[Any]]) -> dict[str, Any]:
 def run(root: Path) -> dict[str, Any]:
     from pipeline.config import CaptionSettings
     from pipeline.formats.captions import build_cues
-    from pipeline.transcription import DecodeSettings, load_audio, resolve_model, transcribe_audio
+    from pipeline.transcription.audio import load_audio
+    from pipeline.transcription.engines import DecodeSettings, transcribe_audio
+    from pipeline.transcription.models import resolve_model
 
     settings = CaptionSettings()
     model = resolve_model("tiny.en", "faster-whisper")

@@ -32,7 +32,7 @@ RATE = 16_000
 def make_show(root: Path, repo: Path, episodes: int, seconds: float) -> None:
     """The demo show's config and `episodes` episodes of real speech, each a different cut of the clips."""
     from benchmarks.longform import write_wav
-    from pipeline.transcription import load_audio
+    from pipeline.transcription.audio import load_audio
 
     shutil.copytree(repo / "config", root / "config")
     speech = np.concatenate([load_audio(DATA / "lucier.mp3"), load_audio(DATA / "jfk.flac")])

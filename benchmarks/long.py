@@ -45,8 +45,12 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     if spec["job"] == "transcribe":
         from pipeline.memory import limit_malloc_arenas
-        from pipeline.speakers import count_from_config, load_diarizer
-        from pipeline.transcription import DecodeSettings, engines, open_audio, resolve_model, transcribe_audio
+        from pipeline.speakers.diarize import load_diarizer
+        from pipeline.speakers.known import count_from_config
+        from pipeline.transcription import engines
+        from pipeline.transcription.audio import open_audio
+        from pipeline.transcription.engines import DecodeSettings, transcribe_audio
+        from pipeline.transcription.models import resolve_model
 
         limit_malloc_arenas()  # as the transcribe stage does
         if not spec.get("tails", True):
@@ -203,7 +207,7 @@ def run(root: Path) -> dict[str, Any]:
             name = "tails_decoded_again" if tails else "baseline_no_tails"
             runs = {"0.0": {"lost": _lost(reference, base["words"]), "differing_words": 0, "words": len(base["words"])}}
             for shift in SHIFTS:
-                from pipeline.transcription import load_audio
+                from pipeline.transcription.audio import load_audio
 
                 audio = np.concatenate([np.zeros(int(shift * longform.RATE), np.float32), load_audio(short_wav)])
                 path = longform.write_wav(work / f"shift-{shift}.wav", audio)

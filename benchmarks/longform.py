@@ -32,7 +32,7 @@ class Placed:
 
 def sources() -> dict[str, tuple[np.ndarray, str]]:
     """The real clips with a text reference: samples (16 kHz mono float32) and reference text."""
-    from pipeline.transcription import load_audio
+    from pipeline.transcription.audio import load_audio
 
     return {
         "lucier": (load_audio(DATA / "lucier.mp3"), (DATA / "lucier.txt").read_text(encoding="utf-8").strip()),

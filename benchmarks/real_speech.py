@@ -37,7 +37,9 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     import time
 
     from benchmarks.memory import own_peak_mb
-    from pipeline.transcription import DecodeSettings, load_audio, resolve_model, transcribe_audio
+    from pipeline.transcription.audio import load_audio
+    from pipeline.transcription.engines import DecodeSettings, transcribe_audio
+    from pipeline.transcription.models import resolve_model
 
     threads = spec["threads"]
     model = resolve_model("tiny.en", "faster-whisper")

@@ -41,7 +41,7 @@ COLLAR = 0.5  # pyannote's collar is the total width: 0.25 s either side
 
 
 def _load(path: Path) -> np.ndarray:
-    from pipeline.transcription import load_audio
+    from pipeline.transcription.audio import load_audio
 
     return load_audio(path)
 
@@ -238,7 +238,8 @@ def multitrack_episode(seed: int = 5) -> tuple[list[np.ndarray], list[tuple[floa
 def run_multitrack() -> dict[str, Any]:
     from pipeline.speakers.tracks import track_turns
     from pipeline.speakers.turns import label_words, speaker_of
-    from pipeline.transcription import DecodeSettings, resolve_model, transcribe_audio
+    from pipeline.transcription.engines import DecodeSettings, transcribe_audio
+    from pipeline.transcription.models import resolve_model
 
     tracks, placed = multitrack_episode()
     levels = [10 * np.log10(np.mean(np.square(t[np.abs(t) > 1e-3], dtype=np.float64))) for t in tracks]

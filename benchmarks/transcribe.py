@@ -44,8 +44,9 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     import time
 
     from benchmarks.memory import own_peak_mb
-    from pipeline.transcription import DecodeSettings, load_audio, resolve_model, transcribe_audio
-    from pipeline.transcription.engines import load_engine
+    from pipeline.transcription.audio import load_audio
+    from pipeline.transcription.engines import DecodeSettings, load_engine, transcribe_audio
+    from pipeline.transcription.models import resolve_model
 
     settings = DecodeSettings(beam_size=BEAM_SIZE, threads=spec["threads"], glossary=tuple(spec["glossary"]),
                               batch_size=spec.get("batch_size", DecodeSettings.batch_size))
@@ -92,8 +93,9 @@ def _wer(reference: str, text: str) -> float:
 
 def run(root: Path) -> dict[str, Any]:
     from pipeline.tools.ffmpeg import run_ffmpeg
-    from pipeline.transcription import DecodeSettings, resolve_model
     from pipeline.transcription.ct2 import openai_checkpoint
+    from pipeline.transcription.engines import DecodeSettings
+    from pipeline.transcription.models import resolve_model
 
     root = Path(root).resolve()
     threads = os.cpu_count() or 1

@@ -34,7 +34,7 @@ class Case:
 
 
 def load(path: Path) -> np.ndarray:
-    from pipeline.transcription import load_audio
+    from pipeline.transcription.audio import load_audio
 
     return load_audio(path)
 

@@ -8,7 +8,8 @@ from pipeline.config import CaptionSettings, Person
 from pipeline.formats.captions import build_cues
 from pipeline.formats.subtitles import paragraphs, podcasting20, srt_text, vtt_text
 from pipeline.formats.transcript import Transcript, Word, group_words
-from pipeline.speakers import count_from_config, episode_people
+from pipeline.speakers.known import count_from_config
+from pipeline.speakers.people import episode_people
 from pipeline.speakers.turns import active_speakers, label_words, runs, second_voices, smooth, speaker_names
 
 
@@ -109,7 +110,7 @@ def test_people_are_the_listed_then_the_named_guests() -> None:
 
 def test_pyannote_without_a_token_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline.errors import ConfigError
-    from pipeline.speakers import load_diarizer
+    from pipeline.speakers.diarize import load_diarizer
 
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.delenv("PYANNOTE_TOKEN", raising=False)

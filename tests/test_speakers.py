@@ -33,7 +33,7 @@ from pipeline.formats.transcript import Transcript
 from pipeline.speakers.diarize import Diarizer, load_diarizer
 from pipeline.speakers.overlap import overlap_spans
 from pipeline.speakers.voices import SpeakerCount
-from pipeline.transcription import load_audio
+from pipeline.transcription.audio import load_audio
 from tests import media
 from tests.conftest import DATA, copy_project, edit_episode, make_context, run_stage
 

@@ -16,10 +16,11 @@ import pytest
 from pipeline.config import Project
 from pipeline.errors import ConfigError, InputError, ToolError
 from pipeline.formats.transcript import Transcript, Word
-from pipeline.transcription import DecodeSettings, Result, load_audio, resolve_model, transcribe_audio
+from pipeline.transcription.audio import load_audio
 from pipeline.transcription.ct2 import openai_checkpoint
-from pipeline.transcription.engines import load_engine
+from pipeline.transcription.engines import DecodeSettings, Result, load_engine, transcribe_audio
 from pipeline.transcription.glossary import correct_word
+from pipeline.transcription.models import resolve_model
 from tests.conftest import DATA, make_context, run_stage
 from tests.media import ffmpeg, silence
 

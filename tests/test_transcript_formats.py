@@ -163,8 +163,7 @@ def test_the_ingest_wav_is_read_by_slices_as_the_whole_file_would_be(tmp_path: P
     import threading
     import wave
 
-    from pipeline.transcription import load_audio, open_audio
-    from pipeline.transcription.audio import WavSamples
+    from pipeline.transcription.audio import WavSamples, load_audio, open_audio
 
     samples = (np.sin(np.arange(SAMPLE_RATE * 3) / 7.0) * 20000).astype("<i2")
     path = tmp_path / "asr.wav"

@@ -30,7 +30,7 @@ from pipeline.feed.podcasting20 import (
 from pipeline.formats.chapters import ChapterMark, marks_from_document
 from pipeline.layout import cover_key, episode_paths, page_key, public_key, public_url
 from pipeline.notes.sentences import format_time
-from pipeline.speakers import episode_people, transcript_speakers
+from pipeline.speakers.people import episode_people, transcript_speakers
 from pipeline.tools.media import MediaInfo
 
 DESCRIPTION_LIMIT = 4000  # characters: Apple Podcasts cuts <description> beyond this

@@ -28,7 +28,7 @@ from pipeline.formats.times import milliseconds
 from pipeline.progress import advance_to, progress_bar
 from pipeline.tools.ffmpeg import run_ffmpeg
 from pipeline.tools.media import probe
-from pipeline.transcription import SAMPLE_RATE  # the rate Whisper listens at
+from pipeline.transcription.audio import SAMPLE_RATE  # the rate Whisper listens at
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from pipeline.notes.links import LocatedLink, locate_links, spoken_domains
 from pipeline.notes.render import markdown_to_html, render_html, render_markdown
 from pipeline.notes.sentences import format_time, split_sentences, spoken_tokens, transcript_words
 from pipeline.notes.summary import summarize, summary_text
-from pipeline.speakers import episode_people
+from pipeline.speakers.people import episode_people
 
 log = logging.getLogger(__name__)
 

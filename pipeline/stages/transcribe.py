@@ -24,16 +24,9 @@ from pipeline.formats.transcript import Transcript, group_words
 from pipeline.memory import limit_malloc_arenas
 from pipeline.notes.sentences import format_time
 from pipeline.progress import advance_to, progress_bar
-from pipeline.transcription import (
-    ENGINES,
-    SAMPLE_RATE,
-    DecodeSettings,
-    Samples,
-    load_audio,
-    open_audio,
-    resolve_model,
-    transcribe_audio,
-)
+from pipeline.transcription.audio import SAMPLE_RATE, Samples, load_audio, open_audio
+from pipeline.transcription.engines import DecodeSettings, transcribe_audio
+from pipeline.transcription.models import ENGINES, resolve_model
 
 if TYPE_CHECKING:
     import numpy as np
@@ -149,7 +142,8 @@ def find_turns(ctx: Context, audio_hash: str, previous: Transcript | None,
                audio: Samples | None = None) -> tuple[list[Turn], dict[str, str], str | None]:
     """Who speaks when: (turns, label → known name, the diarisation's cache key). From the tracks when there are
     tracks; else by diarisation (cached like the transcript), unless it is off or the episode has one speaker."""
-    from pipeline.speakers import count_from_config, load_diarizer, match_voices
+    from pipeline.speakers.diarize import load_diarizer
+    from pipeline.speakers.known import count_from_config, match_voices
 
     tracks = turns_from_tracks(ctx)
     if tracks:
@@ -179,7 +173,7 @@ def find_turns(ctx: Context, audio_hash: str, previous: Transcript | None,
 def with_speakers(ctx: Context, transcript: Transcript, turns: list[Turn], known: dict[str, str],
                   diarization_key: str | None) -> Transcript:
     """The transcript's words labelled with speakers' names and regrouped into segments that break at each change."""
-    from pipeline.speakers import label_words, speaker_names
+    from pipeline.speakers.turns import label_words, speaker_names
 
     given = ctx.episode.config.speakers if isinstance(ctx.episode.config.speakers, list) else []
     names = speaker_names(turns, known, given, ctx.episode.config.speaker_names)
