@@ -68,7 +68,7 @@ def stereo_case() -> tuple[np.ndarray, list[tuple[float, float, str]]]:
     """The stereo clip as mono, and its reference: the speech of each channel (Silero) is that channel's speaker."""
     import av
 
-    from pipeline.speakers.diarize import speech_spans
+    from pipeline.speakers.speech import speech_spans
 
     with av.open(str(DATA / "stereo_diarization.flac")) as container:
         resampler = av.AudioResampler(format="flt", layout="stereo", rate=RATE)
@@ -101,7 +101,7 @@ VOICES = [("Host", "en-us+m3", 38), ("Guest", "en-gb+f2", 72), ("Cohost", "en-us
 
 def synthetic_conversation(minutes: float = 3.0, seed: int = 11) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
     """About `minutes` of three espeak-ng voices taking turns with short pauses, and where each one speaks."""
-    from pipeline.speakers.diarize import speech_spans
+    from pipeline.speakers.speech import speech_spans
 
     rng = random.Random(seed)
     pieces, reference, position = [], [], 0.0
@@ -144,7 +144,7 @@ def longform_conversation(minutes: float = 30.0, seed: int = 7) -> tuple[np.ndar
     """About `minutes` of real speech by four voices: rounds of a Lucier excerpt, AMI dev00, JFK and AMI dev01 (the
     same two meeting voices in both), with pauses of 0.3–2 s; the reference from the RTTMs and, for the one-voice
     clips, their speech (Silero). Long enough that more windows than MAX_CLUSTERED are clustered."""
-    from pipeline.speakers.diarize import speech_spans
+    from pipeline.speakers.speech import speech_spans
 
     rng = random.Random(seed)
     lucier, jfk = _load(DATA / "lucier.mp3"), _load(DATA / "jfk.flac")

@@ -68,7 +68,7 @@ def read_rttm(path: Path) -> list[Turn]:
 
 def joined(pieces: list[tuple[np.ndarray, str]]) -> Case:
     """Recordings one after another with short pauses; the reference from each one's speech."""
-    from pipeline.speakers.diarize import speech_spans
+    from pipeline.speakers.speech import speech_spans
 
     audio, reference, position = [], [], 0.0
     for samples, speaker in pieces:

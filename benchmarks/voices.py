@@ -116,7 +116,8 @@ def _fold(embeddings: np.ndarray, assignment: np.ndarray, smallest: int) -> np.n
 
 def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
     from benchmarks.speakers import der
-    from pipeline.speakers.diarize import cluster, speech_spans
+    from pipeline.speakers.diarize import cluster
+    from pipeline.speakers.speech import speech_spans
     from pipeline.speakers.voices import SpeakerCount, Voices
 
     audio = case.audio

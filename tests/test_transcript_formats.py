@@ -10,16 +10,16 @@ import pytest
 
 from pipeline.formats.transcript import Segment, Transcript, Word, group_words, join_words
 from pipeline.stages.transcribe import gap_warning
+from pipeline.transcription.audio import SAMPLE_RATE
 from pipeline.transcription.coverage import merge_close, unknown_words, wordless_stretches
 from pipeline.transcription.engines import (
-    SAMPLE_RATE,
-    block_bounds,
     group_for_calls,
     join_stretches,
     pack_windows,
     split_long,
     windows_per_call,
 )
+from pipeline.transcription.vad import block_bounds
 
 
 def w(text: str, start: float, end: float) -> Word:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.errors import ConfigError, ToolError
 from pipeline.speakers.overlap import overlap_spans
+from pipeline.speakers.speech import FRAME_SECONDS, speech_frames, speech_spans
 from pipeline.speakers.turns import Turn, runs, second_voices, smooth
 from pipeline.speakers.voices import CAMPLUSPLUS_BAR, SpeakerCount, VoiceBar, Voices, cluster_voices, unit
 from pipeline.transcription.audio import SAMPLE_RATE, Samples
@@ -42,7 +43,6 @@ FEATURES_PER_SECOND = 100  # both encoders read features every 10 ms
 WINDOW_SECONDS = 1.5  # shorter windows follow quick turns better; longer ones know a voice better
 HOP_SECONDS = 0.5
 SHORTEST_SPEECH_SECONDS = 0.3  # less says little about a voice
-FRAME_SECONDS = 0.1  # resolution of the turns
 MAX_CLUSTERED = 2000  # windows clustered at most; more are averaged in neighbouring groups first (bounded memory)
 LEVEL_DBFS = -30.0  # each stretch of speech is brought to this level before embedding: a quiet guest is still a voice
 BATCH = 16  # windows per forward pass: larger batches are no faster on a CPU and hold more activations
@@ -93,28 +93,6 @@ def load_diarizer(name: str) -> Diarizer:
         return PyannoteDiarizer()
     raise ConfigError([f"config/show.yaml: diarization.engine: {name!r} is not a diarizer; "
                        f"choose one of: {', '.join(DIARIZERS)}"])
-
-
-def speech_spans(audio: Samples) -> list[tuple[float, float]]:
-    """Speech by Silero, a little more sensitive than its default and padded, as speaker turns are annotated;
-    on the transcriber's VAD blocks, one per core (bounded memory on a long episode)."""
-    from faster_whisper.vad import VadOptions
-
-    from pipeline.transcription.engines import block_bounds, in_parallel, vad_spans
-
-    options = VadOptions(threshold=0.4, min_silence_duration_ms=250, speech_pad_ms=200, min_speech_duration_ms=200)
-    found = in_parallel(lambda block: vad_spans(audio, block[0], block[1], options), block_bounds(audio), os.cpu_count() or 1)
-    return [span for spans in found for span in spans]
-
-
-def speech_frames(spans: list[tuple[float, float]], frames: int) -> np.ndarray:
-    """Which of `frames` FRAME_SECONDS frames the speech `spans` (seconds) touch."""
-    import numpy as np
-
-    heard = np.zeros(frames, dtype=bool)
-    for start, end in spans:
-        heard[int(start / FRAME_SECONDS):min(frames, int(np.ceil(end / FRAME_SECONDS)))] = True
-    return heard
 
 
 # ---------------------------------------------------------------- speaker encoders shipped in packages

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pipeline.speakers.diarize import FRAME_SECONDS, SAMPLE_RATE, speech_frames, speech_spans
+from pipeline.speakers.speech import FRAME_SECONDS, speech_frames, speech_spans
 from pipeline.speakers.turns import Turn, active_speakers, runs, smooth
+from pipeline.transcription.audio import SAMPLE_RATE
 
 if TYPE_CHECKING:
     import numpy as np

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 SAMPLE_RATE = 16_000
+WINDOW_SECONDS = 30  # Whisper hears 30 s at a time
 
 
 class Samples(Protocol):

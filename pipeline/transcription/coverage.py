@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.formats.transcript import Word, bare_word
+from pipeline.parallel import in_parallel
 from pipeline.transcription.audio import SAMPLE_RATE
-from pipeline.transcription.engines import decode_stretches, in_parallel, split_long, vad_spans
+from pipeline.transcription.engines import decode_stretches, split_long
+from pipeline.transcription.vad import vad_spans
 
 if TYPE_CHECKING:
     from pipeline.transcription.audio import Samples

@@ -1,7 +1,7 @@
 """Two Whisper engines behind one interface: faster-whisper (CTranslate2, int8) and openai-whisper (torch).
 
-Speech is found as faster-whisper's batched pipeline finds it (Silero VAD, its settings), on blocks of
-BLOCK_SECONDS cut at a quiet moment, several blocks at once (Silero uses one core), while the engine
+Speech is found as faster-whisper's batched pipeline finds it (Silero VAD, its settings), on blocks cut at a
+quiet moment (pipeline.transcription.vad), several blocks at once (Silero uses one core), while the engine
 decodes what was found first (the engine leaves part of the cores idle). The speech is packed
 into 30 s Whisper windows as that pipeline packs it and handed to the engine in groups of at most
 WINDOWS_PER_CALL windows, so memory stays bounded on a two-hour episode (only the 16 kHz samples are
@@ -17,7 +17,6 @@ it again on its own without the VAD, and reports what is still silent as gaps.
 from __future__ import annotations
 
 import bisect
-import collections
 import contextlib
 import functools
 import logging
@@ -25,7 +24,6 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,22 +31,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.errors import ConfigError, ToolError
 from pipeline.formats.transcript import Segment, Word, group_words
-from pipeline.transcription.audio import SAMPLE_RATE, Samples
+from pipeline.parallel import in_background
+from pipeline.transcription.audio import SAMPLE_RATE, WINDOW_SECONDS, Samples
 from pipeline.transcription.glossary import correct_spelling
 from pipeline.transcription.models import ENGINES, ModelSource
+from pipeline.transcription.vad import block_bounds, chunker_vad, vad_spans
 
 if TYPE_CHECKING:
     import numpy as np
 
 log = logging.getLogger(__name__)
 
-WINDOW_SECONDS = 30  # Whisper's window
 CALLS_AT_ONCE = 4  # faster-whisper calls decoding side by side, at most
 WINDOWS_PER_CALL = 12  # Whisper windows handed to the engine per call, at most: bounds memory (features, joined speech)
-BLOCK_SECONDS = 120.0  # VAD blocks, one per core (Silero uses one); measured faster and lighter than 300 s blocks or one pass
 TAIL_SECONDS = 2.0  # a window's end with this much speech and no word is decoded again
 TAIL_ROUNDS = 2  # and the end of that decode again, at most this many times in all
-BLOCK_CUT_SEARCH_SECONDS = 15.0  # a block ends at the quietest 0.1 s within this distance of its nominal end
 
 Progress = Callable[[float], None]  # receives seconds of the recording transcribed so far
 
@@ -94,34 +91,6 @@ class Engine(Protocol):
                            on_progress: Progress) -> list[Segment]:
         """Each (start, end) window of `audio` (seconds, at most WINDOW_SECONDS) decoded as one Whisper window."""
         ...
-
-
-def chunker_vad() -> Any:
-    """The VAD settings faster-whisper's batched pipeline uses by default; both engines get them."""
-    from faster_whisper.vad import VadOptions
-
-    return VadOptions(max_speech_duration_s=WINDOW_SECONDS, min_silence_duration_ms=160)
-
-
-def block_bounds(audio: Samples, block_seconds: float = BLOCK_SECONDS,
-                 search_seconds: float = BLOCK_CUT_SEARCH_SECONDS) -> list[tuple[int, int]]:
-    """(start, end) samples of blocks of about `block_seconds`, each cut at the quietest 0.1 s near its end."""
-    import numpy as np
-
-    frame = SAMPLE_RATE // 10
-    length = audio.shape[0]
-    bounds, start = [], 0
-    while length - start > (block_seconds + search_seconds) * SAMPLE_RATE:
-        nominal = start + int(block_seconds * SAMPLE_RATE)
-        low = nominal - int(search_seconds * SAMPLE_RATE)
-        window = audio[low:nominal + int(search_seconds * SAMPLE_RATE)]
-        frames = window[: window.shape[0] // frame * frame].reshape(-1, frame)
-        quietest = int(np.argmin(np.square(frames, dtype=np.float64).mean(axis=1)))
-        cut = low + quietest * frame + frame // 2
-        bounds.append((start, cut))
-        start = cut
-    bounds.append((start, length))
-    return bounds
 
 
 # ---------------------------------------------------------------- the engines
@@ -458,35 +427,6 @@ def words_after(segments: Sequence[Segment], windows: Sequence[tuple[float, floa
 def windows_per_call(seconds: float, calls_at_once: int, most: int = WINDOWS_PER_CALL) -> int:
     """Windows per call that share about `seconds` of speech between `calls_at_once` calls, at most `most`."""
     return max(1, min(most, math.ceil(seconds / WINDOW_SECONDS / calls_at_once)))
-
-
-def in_parallel(function: Callable[[Any], Any], items: Iterable[Any], threads: int) -> list[Any]:
-    """`function` over `items` on `threads` threads, in order. For the VAD: Silero runs on one core per call."""
-    return list(in_background(function, items, threads))
-
-
-def in_background(function: Callable[[Any], Any], items: Iterable[Any], threads: int) -> Iterator[Any]:
-    """`function` over `items` on `threads` threads, each result yielded in order as soon as it is done, while
-    the threads go on with the next. `items` is read only as far as 2 × `threads` ahead of what was yielded."""
-    if threads <= 1:
-        yield from (function(item) for item in items)
-        return
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        pending: collections.deque[Future[Any]] = collections.deque()
-        for item in items:
-            pending.append(pool.submit(function, item))
-            if len(pending) >= 2 * threads:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def vad_spans(audio: Samples, first: int, last: int, options: Any) -> list[tuple[float, float]]:
-    """(start, end) seconds, in the recording, of the speech Silero finds in samples `first`..`last`."""
-    from faster_whisper.vad import get_speech_timestamps
-
-    found = get_speech_timestamps(audio[first:last], options, sampling_rate=SAMPLE_RATE)
-    return [((first + chunk["start"]) / SAMPLE_RATE, (first + chunk["end"]) / SAMPLE_RATE) for chunk in found]
 
 
 def detect_speech(audio: Samples, block: tuple[int, int], settings: DecodeSettings) -> list[tuple[float, float]]:
