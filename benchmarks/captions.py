@@ -52,8 +52,9 @@ def run(root: Path) -> dict[str, Any]:
     from pipeline.config import CaptionSettings
     from pipeline.formats.captions import build_cues
     from pipeline.transcription.audio import load_audio
-    from pipeline.transcription.engines import DecodeSettings, transcribe_audio
+    from pipeline.transcription.engines import DecodeSettings
     from pipeline.transcription.models import resolve_model
+    from pipeline.transcription.transcribe import transcribe_audio
 
     settings = CaptionSettings()
     model = resolve_model("tiny.en", "faster-whisper")

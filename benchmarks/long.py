@@ -49,8 +49,9 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
         from pipeline.speakers.known import count_from_config
         from pipeline.transcription import engines
         from pipeline.transcription.audio import open_audio
-        from pipeline.transcription.engines import DecodeSettings, transcribe_audio
+        from pipeline.transcription.engines import DecodeSettings
         from pipeline.transcription.models import resolve_model
+        from pipeline.transcription.transcribe import transcribe_audio
 
         limit_malloc_arenas()  # as the transcribe stage does
         if not spec.get("tails", True):

@@ -38,8 +38,9 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
 
     from benchmarks.memory import own_peak_mb
     from pipeline.transcription.audio import load_audio
-    from pipeline.transcription.engines import DecodeSettings, transcribe_audio
+    from pipeline.transcription.engines import DecodeSettings
     from pipeline.transcription.models import resolve_model
+    from pipeline.transcription.transcribe import transcribe_audio
 
     threads = spec["threads"]
     model = resolve_model("tiny.en", "faster-whisper")

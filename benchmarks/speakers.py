@@ -238,8 +238,9 @@ def multitrack_episode(seed: int = 5) -> tuple[list[np.ndarray], list[tuple[floa
 def run_multitrack() -> dict[str, Any]:
     from pipeline.speakers.tracks import track_turns
     from pipeline.speakers.turns import label_words, speaker_of
-    from pipeline.transcription.engines import DecodeSettings, transcribe_audio
+    from pipeline.transcription.engines import DecodeSettings
     from pipeline.transcription.models import resolve_model
+    from pipeline.transcription.transcribe import transcribe_audio
 
     tracks, placed = multitrack_episode()
     levels = [10 * np.log10(np.mean(np.square(t[np.abs(t) > 1e-3], dtype=np.float64))) for t in tracks]

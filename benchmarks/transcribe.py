@@ -45,8 +45,9 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
 
     from benchmarks.memory import own_peak_mb
     from pipeline.transcription.audio import load_audio
-    from pipeline.transcription.engines import DecodeSettings, load_engine, transcribe_audio
+    from pipeline.transcription.engines import DecodeSettings, load_engine
     from pipeline.transcription.models import resolve_model
+    from pipeline.transcription.transcribe import transcribe_audio
 
     settings = DecodeSettings(beam_size=BEAM_SIZE, threads=spec["threads"], glossary=tuple(spec["glossary"]),
                               batch_size=spec.get("batch_size", DecodeSettings.batch_size))

@@ -25,8 +25,9 @@ from pipeline.memory import limit_malloc_arenas
 from pipeline.notes.sentences import format_time
 from pipeline.progress import advance_to, progress_bar
 from pipeline.transcription.audio import SAMPLE_RATE, Samples, load_audio, open_audio
-from pipeline.transcription.engines import DecodeSettings, transcribe_audio
+from pipeline.transcription.engines import DecodeSettings
 from pipeline.transcription.models import ENGINES, resolve_model
+from pipeline.transcription.transcribe import transcribe_audio
 
 if TYPE_CHECKING:
     import numpy as np

@@ -10,8 +10,8 @@ calls side by side on a share of the cores each (CTranslate2 workers: on a small
 cores busier than one call on all of them; a short recording is split so that every call gets some);
 openai-whisper decodes one window at a time. Nothing the engine transcribes is filtered out.
 
-Then a coverage check (pipeline.transcription.coverage) looks for speech that got no words, decodes
-it again on its own without the VAD, and reports what is still silent as gaps.
+Then (pipeline.transcription.transcribe) a coverage check (pipeline.transcription.coverage) looks for speech
+that got no words, decodes it again on its own without the VAD, and reports what is still silent as gaps.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
-import logging
 import math
 import os
 import threading
@@ -30,17 +29,15 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.errors import ConfigError, ToolError
-from pipeline.formats.transcript import Segment, Word, group_words
+from pipeline.formats.transcript import Segment, Word
 from pipeline.parallel import in_background
 from pipeline.transcription.audio import SAMPLE_RATE, WINDOW_SECONDS, Samples
-from pipeline.transcription.glossary import correct_spelling
 from pipeline.transcription.models import ENGINES, ModelSource
-from pipeline.transcription.vad import block_bounds, chunker_vad, vad_spans
+from pipeline.transcription.vad import chunker_vad, vad_spans
 
 if TYPE_CHECKING:
     import numpy as np
 
-log = logging.getLogger(__name__)
 
 CALLS_AT_ONCE = 4  # faster-whisper calls decoding side by side, at most
 WINDOWS_PER_CALL = 12  # Whisper windows handed to the engine per call, at most: bounds memory (features, joined speech)
@@ -442,47 +439,3 @@ def shift_segments(segments: list[Segment], offset: float) -> list[Segment]:
     return [Segment(s.text, round(s.start + offset, 3), round(s.end + offset, 3),
                     tuple(Word(w.text, round(w.start + offset, 3), round(w.end + offset, 3), w.probability) for w in s.words))
             for s in segments]
-
-
-# ---------------------------------------------------------------- one call for the stage and the benchmark
-
-
-@dataclass(frozen=True)
-class Result:
-    segments: tuple[Segment, ...]
-    duration: float
-    speech_seconds: float
-    gaps: tuple[tuple[float, float], ...] = ()  # speech (by the sensitive VAD) still without words
-    redecoded: int = 0  # stretches of speech decoded again on their own
-    recovered_words: int = 0  # words those brought back
-
-
-def transcribe_audio(audio: Samples, engine_name: str, model: ModelSource, settings: DecodeSettings,
-                     on_progress: Progress | None = None) -> Result:
-    """Transcribe 16 kHz samples: VAD and the engine block by block, the coverage check, glossary spelling."""
-    from pipeline.transcription.coverage import recover_uncovered
-
-    report = on_progress or (lambda _seconds: None)
-    duration = audio.shape[0] / SAMPLE_RATE
-    engine = load_engine(engine_name, model, settings.thread_count)
-    speech: list[tuple[float, float]] = []
-
-    def found_speech() -> Iterator[tuple[float, float]]:
-        for spans in in_background(lambda block: detect_speech(audio, block, settings), block_bounds(audio),
-                                   settings.thread_count):
-            speech.extend(spans)
-            yield from spans
-
-    words = decode_stretches(engine, audio, found_speech(), settings, report, tails=True)
-    speech_seconds = sum(end - start for start, end in speech)
-    gaps: tuple[tuple[float, float], ...] = ()
-    redecoded = recovered = 0
-    if settings.coverage:
-        recovery = recover_uncovered(audio, words, engine, settings)
-        words, gaps, redecoded, recovered = recovery.words, recovery.gaps, recovery.redecoded, recovery.recovered
-        if redecoded:
-            log.info("decoded %d stretch%s of speech again on its own: %d word%s recovered", redecoded,
-                     "es" if redecoded != 1 else "", recovered, "s" if recovered != 1 else "")
-    report(duration)
-    segments = tuple(correct_spelling(group_words(words), settings.glossary))
-    return Result(segments, duration, speech_seconds, gaps, redecoded, recovered)
