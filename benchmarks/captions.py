@@ -49,7 +49,7 @@ def figures(cues: list[list[Any]]) -> dict[str, Any]:
 
 
 def run(root: Path) -> dict[str, Any]:
-    from pipeline.config import CaptionSettings
+    from pipeline.config.show import CaptionSettings
     from pipeline.formats.captions import build_cues
     from pipeline.transcription.audio import load_audio
     from pipeline.transcription.engines import DecodeSettings

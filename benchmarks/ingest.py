@@ -53,8 +53,9 @@ def measure(path: Path) -> dict[str, float]:
 
 
 def _ours(root: Path, project_root: Path) -> tuple[float, Path]:
-    from pipeline.config import Project, load_project
+    from pipeline.config.load import load_project
     from pipeline.context import Context
+    from pipeline.layout import Project
     from pipeline.stages.ingest import make_audio
 
     project = Project(project_root)

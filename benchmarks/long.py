@@ -69,7 +69,7 @@ def _worker(spec: dict[str, Any]) -> dict[str, Any]:
     import json
 
     from benchmarks.render import audiogram_background, libass_args, ours, write_ass
-    from pipeline.config import CaptionSettings
+    from pipeline.config.show import CaptionSettings
     from pipeline.formats.captions import build_cues
     from pipeline.formats.transcript import Word
     from pipeline.tools.ffmpeg import run_ffmpeg
@@ -99,7 +99,7 @@ def _frames_and_accuracy(video: Path, cues: list[Any], duration: float) -> dict[
     """Frames in the file, and the caption band at FLASH_CHECKS word starts against what the constant-rate grid shows."""
     import av
 
-    from pipeline.config import VideoSettings
+    from pipeline.config.show import VideoSettings
     from pipeline.video.layer import CaptionClip
     from pipeline.video.style import caption_style
 

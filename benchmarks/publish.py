@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Project, load_project
+from pipeline.config.load import load_project
 from pipeline.context import Context
-from pipeline.layout import FEED_KEY, episode_paths, feed_path, public_key
+from pipeline.layout import FEED_KEY, Project, episode_paths, feed_path, public_key
 
 EPISODE = "463"
 RUNS = 3  # no-op and naive runs; their medians are reported

@@ -92,7 +92,7 @@ def write_ass(cues: Sequence[Cue], path: Path, width: int, height: int, karaoke:
     """The same captions as ASS for libass: same font, size, outline and bottom margin as ours."""
     import pysubs2
 
-    from pipeline.config import VideoSettings
+    from pipeline.config.show import VideoSettings
     from pipeline.video.captions import CaptionPainter
     from pipeline.video.style import DEFAULT_FONT, caption_style
 
@@ -144,7 +144,7 @@ def naive_moviepy(picture: Path, audio: Path, cues: Sequence[Cue], output: Path,
     """What most moviepy code does: one TextClip per cue, composited over the picture, frame by frame."""
     from moviepy import AudioFileClip, CompositeVideoClip, ImageClip, TextClip, VideoFileClip
 
-    from pipeline.config import VideoSettings
+    from pipeline.config.show import VideoSettings
     from pipeline.video.captions import CaptionPainter
     from pipeline.video.style import DEFAULT_FONT, caption_style
 
@@ -167,7 +167,7 @@ def naive_moviepy(picture: Path, audio: Path, cues: Sequence[Cue], output: Path,
 
 def ours(picture: Path, audio: Path, cues: Sequence[Cue], output: Path, duration: float, still: bool,
          subtitles: Path | None, bars: Any = None, size: tuple[int, int] = (WIDTH, HEIGHT), fps: float = FPS) -> None:
-    from pipeline.config import VideoSettings
+    from pipeline.config.show import VideoSettings
     from pipeline.video.renderer import RenderSpec, render
     from pipeline.video.style import caption_style
 
@@ -177,7 +177,7 @@ def ours(picture: Path, audio: Path, cues: Sequence[Cue], output: Path, duration
 
 
 def audiogram_background(cues: Sequence[Cue], work: Path, root: Path, title: str) -> tuple[Path, Any]:
-    from pipeline.config import VideoSettings
+    from pipeline.config.show import VideoSettings
     from pipeline.video.audiogram import background
     from pipeline.video.captions import CaptionPainter
     from pipeline.video.renderer import Bar
@@ -246,9 +246,11 @@ def generated(work: Path) -> dict[str, Any]:
 
 
 def episode_463(root: Path, work: Path) -> dict[str, Any]:
-    from pipeline.config import CaptionSettings, Project, load_project
+    from pipeline.config.load import load_project
+    from pipeline.config.show import CaptionSettings
     from pipeline.formats.captions import build_cues
     from pipeline.formats.transcript import Transcript
+    from pipeline.layout import Project
     from pipeline.tools.media import probe
 
     build = root / "build" / "463"

@@ -30,8 +30,9 @@ JFK_REFERENCE = ("And so my fellow Americans, ask not what your country can do f
 
 def _glossary(root: Path) -> list[str]:
     """Episode 463's glossary, as the transcribe stage builds it (show terms, then episode terms)."""
-    from pipeline.config import Project, load_project
+    from pipeline.config.load import load_project
     from pipeline.context import Context
+    from pipeline.layout import Project
     from pipeline.stages.transcribe import glossary
 
     project = Project(root)

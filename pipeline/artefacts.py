@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.atomic import file_sha256
-from pipeline.config import Project, S3Settings, ShowConfig
+from pipeline.config.show import S3Settings, ShowConfig
+from pipeline.layout import Project
 from pipeline.stores import Store, Upload, open_store
 
 CONFIG_TREE = "config"

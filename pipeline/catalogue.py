@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.artefacts import Artefacts, open_artefacts, pull_build, pull_inputs, push_build, push_inputs
-from pipeline.config import Loaded, Project, S3Settings, load_project
+from pipeline.config.load import Loaded, load_project
+from pipeline.config.show import S3Settings
 from pipeline.context import Context
 from pipeline.errors import BatchError, InputError, PipelineError
 from pipeline.graph import SHOW_STAGES, Step, episode_steps, out_of_date
-from pipeline.layout import episode_paths
+from pipeline.layout import Project, episode_paths
 from pipeline.progress import progress_bar
 from pipeline.slices import write_make_fragment, write_slices
 from pipeline.stages import STAGES

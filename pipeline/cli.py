@@ -128,8 +128,8 @@ DRY_RUN_ACTIONS = {"import": "import", "here": "already here", "refuse": "refuse
 
 
 def run_import(args: argparse.Namespace) -> list[Path]:
-    from pipeline.config import Project
     from pipeline.imports import import_feed
+    from pipeline.layout import Project
 
     project = Project(args.root)
     report = import_feed(project, args.source, limit=args.limit, since=args.since, dry_run=args.dry_run)
@@ -143,8 +143,8 @@ def run_import(args: argparse.Namespace) -> list[Path]:
 
 def run_catalogue_command(args: argparse.Namespace) -> list[Path]:
     from pipeline.catalogue import run_catalogue
-    from pipeline.config import Project
     from pipeline.graph import SHOW_STAGES
+    from pipeline.layout import Project
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: must be at least 1", hint="e.g. --workers 2")
@@ -156,8 +156,9 @@ def run_catalogue_command(args: argparse.Namespace) -> list[Path]:
 
 
 def run_command(args: argparse.Namespace) -> list[Path]:
-    from pipeline.config import Project, check_episode_id, load_project
+    from pipeline.config.load import check_episode_id, load_project
     from pipeline.context import Context
+    from pipeline.layout import Project
     from pipeline.slices import write_make_fragment, write_slices
 
     if args.command == "import-feed":

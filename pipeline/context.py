@@ -6,8 +6,10 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.config import Episode, Loaded, Project, ShowConfig
-from pipeline.layout import EpisodePaths, Publication, episode_paths, publication
+from pipeline.config.episode import Episode
+from pipeline.config.load import Loaded
+from pipeline.config.show import ShowConfig
+from pipeline.layout import EpisodePaths, Project, Publication, episode_paths, publication
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.code_deps import module_files
-from pipeline.config import Episode, Project, ShowConfig
-from pipeline.layout import EpisodePaths
+from pipeline.config.episode import Episode
+from pipeline.config.show import ShowConfig
+from pipeline.layout import EpisodePaths, Project
 from pipeline.stages import STAGES
 
 SHOW_STAGES = ("feed", "validate", "publish")  # run once for the whole show, after the episodes

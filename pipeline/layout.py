@@ -1,4 +1,5 @@
-"""Where every artefact lives: in build/<id>/ while building, and under which key once published.
+"""Where a show lives on disk (`Project`), and where every artefact lives: in build/<id>/ while building, and
+under which key once published.
 
 Stages never invent file names: they ask here, so the Makefile, the feed and the publisher agree.
 """
@@ -8,7 +9,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import Episode, Project
+from pipeline.config.episode import Episode
+
+
+class Project:
+    """Where a show lives on disk: config/, episodes/, build/ and the local publish folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.config_dir = self.root / "config"
+        self.show_file = self.config_dir / "show.yaml"
+        self.episodes_dir = self.root / "episodes"
+        self.build_dir = self.root / "build"
+
+    def episode_ids(self) -> list[str]:
+        if not self.episodes_dir.is_dir():
+            return []
+        return sorted(
+            p.name for p in self.episodes_dir.iterdir() if p.is_dir() and (p / "episode.yaml").is_file()
+        )
+
+    def relative(self, path: Path) -> Path:
+        """A path as a creator would type it: relative to the project root when inside it."""
+        try:
+            return Path(path).resolve().relative_to(self.root)
+        except ValueError:
+            return Path(path)
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative)
+        return path if path.is_absolute() else self.root / path
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline import __version__, retry
-from pipeline.config import Notifications
+from pipeline.config.show import Notifications
 
 log = logging.getLogger("pipeline.publish")
 

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import write_text_if_changed
-from pipeline.config import Episode, Project, ShowConfig
+from pipeline.config.episode import Episode
+from pipeline.config.show import ShowConfig
 from pipeline.feed.guid import effective_podcast_guid
-from pipeline.layout import EpisodePaths
+from pipeline.layout import EpisodePaths, Project
 
 
 def _dump(value: Any) -> Any:

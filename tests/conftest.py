@@ -17,8 +17,9 @@ import yaml
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
-from pipeline.config import Project, load_project
+from pipeline.config.load import load_project
 from pipeline.context import Context
+from pipeline.layout import Project
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

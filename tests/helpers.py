@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.config import Episode, Project, load_project
+from pipeline.config.episode import Episode
+from pipeline.config.load import load_project
 from pipeline.errors import ConfigError
 from pipeline.formats.times import timestamp
 from pipeline.formats.transcript import Segment, Transcript, Word
-from pipeline.layout import episode_paths, publication
+from pipeline.layout import Project, episode_paths, publication
 from tests import media
 from tests.conftest import REPO, make_context
 from tests.media import tone, tone_with_video

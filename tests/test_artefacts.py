@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 from pipeline.artefacts import Artefacts, build_tree, manifest_key, object_key, pull_build, push_build
-from pipeline.config import Project, S3Settings
+from pipeline.config.show import S3Settings
+from pipeline.layout import Project
 from pipeline.stores import LocalStore, Store
 from tests.conftest import objects
 

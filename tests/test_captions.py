@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import CaptionSettings
+from pipeline.config.show import CaptionSettings
 from pipeline.formats.captions import MIN_GAP, build_cues, stranded_sentence_start
 from pipeline.formats.transcript import Word
 

@@ -22,11 +22,10 @@ import yaml
 
 from pipeline.artefacts import build_tree, manifest_key
 from pipeline.catalogue import CatalogueReport, run_catalogue
-from pipeline.config import Project
 from pipeline.errors import BatchError
 from pipeline.graph import episode_steps, out_of_date
 from pipeline.imports import import_feed
-from pipeline.layout import episode_paths, feed_path
+from pipeline.layout import Project, episode_paths, feed_path
 from pipeline.serve import running_server
 from tests import media
 from tests.conftest import REPO, copy_project, s3_client
@@ -234,7 +233,7 @@ def test_a_two_node_cluster_shares_only_s3_and_survives_killed_workers(tmp_path:
 
 
 def _steps(project: Project) -> dict[str, list]:
-    from pipeline.config import load_project
+    from pipeline.config.load import load_project
 
     loaded = load_project(project, keep_going=True)
     return {episode_id: episode_steps(project, loaded.show, loaded.episodes[episode_id],

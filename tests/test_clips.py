@@ -15,10 +15,10 @@ import pytest
 import yaml
 
 from pipeline.clips.select import pick_clips, quote_span, score
-from pipeline.config import ClipChoice, Project
+from pipeline.config.episode import ClipChoice
 from pipeline.errors import InputError
 from pipeline.formats.transcript import Transcript, Word
-from pipeline.layout import episode_paths
+from pipeline.layout import Project, episode_paths
 from pipeline.notes.sentences import TimedSentence, split_sentences
 from pipeline.tools.media import probe
 from tests.conftest import edit_episode, run_stage

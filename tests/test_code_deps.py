@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.code_deps import PACKAGE_ROOT, module_files
-from pipeline.config import load_project
+from pipeline.config.load import load_project
 from pipeline.graph import SHOW_STAGES, episode_steps, stage_code
 from pipeline.layout import episode_paths
 from pipeline.slices import make_fragment

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.config import Project, check_episode_id, check_timestamp, load_project, slugify
+from pipeline.config.episode import slugify
+from pipeline.config.fields import check_timestamp
+from pipeline.config.load import check_episode_id, load_project
 from pipeline.errors import UsageError
+from pipeline.layout import Project
 from tests.conftest import copy_project, edit_episode
 from tests.helpers import problems_of
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from lxml import etree
 
-from pipeline.config import Project, load_project
+from pipeline.config.load import load_project
 from pipeline.feed import (
     Enclosure,
     FeedChannel,
@@ -29,7 +29,7 @@ from pipeline.feed import (
 from pipeline.feed.builder import new_feed_generator
 from pipeline.feed.collect import show_channel
 from pipeline.feed.podcasting20 import ITUNES_NS, PODCAST_NS
-from pipeline.layout import episode_paths, feed_path, site_dir, video_feed_path
+from pipeline.layout import Project, episode_paths, feed_path, site_dir, video_feed_path
 from tests.conftest import run_stage
 from tests.helpers import build_artefacts, episode_of, small_show, write_episode_yaml
 

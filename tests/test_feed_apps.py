@@ -17,8 +17,7 @@ import podcastparser
 import pytest
 import yaml
 
-from pipeline.config import Project
-from pipeline.layout import episode_paths, feed_path
+from pipeline.layout import Project, episode_paths, feed_path
 from tests.conftest import REPO, run_stage
 from tests.helpers import build_artefacts, episode_of, small_show, write_episode_yaml
 

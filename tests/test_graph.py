@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from pipeline.config import load_project
+from pipeline.config.load import load_project
 from pipeline.graph import episode_steps, make_path, out_of_date
 from pipeline.layout import episode_paths
 from pipeline.slices import make_fragment

@@ -14,14 +14,15 @@ import pytest
 import yaml
 
 from pipeline.cli import main
-from pipeline.config import EpisodeConfig, Project, load_project
+from pipeline.config.episode import EpisodeConfig
+from pipeline.config.load import load_project
 from pipeline.errors import BatchError, ConfigError, InputError
 from pipeline.feed.guid import item_guid
 from pipeline.imports import import_feed
 from pipeline.imports.download import cached_part
 from pipeline.imports.feed import FeedItem, chapters_from_json, parse_feed, plain_text
 from pipeline.imports.ids import episode_ids
-from pipeline.layout import feed_path, site_dir
+from pipeline.layout import Project, feed_path, site_dir
 from pipeline.serve import running_server
 from tests import media
 from tests.conftest import run_stage

@@ -12,9 +12,9 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from pipeline.config import Project
 from pipeline.errors import InputError, ToolError
 from pipeline.formats.chapters import marks_from_document
+from pipeline.layout import Project
 from pipeline.stages.ingest import Measurement, check_silence, parse_ebur128, parse_silences, sounding
 from pipeline.tools.ffmpeg import ffmpeg_exe
 from pipeline.tools.media import probe

@@ -14,10 +14,12 @@ import numpy as np
 import pytest
 import yaml
 
-from pipeline.config import Chapter, Link, Project, Reference, load_project
+from pipeline.config.episode import Chapter, Link, Reference
+from pipeline.config.load import load_project
 from pipeline.errors import ConfigError, InputError
 from pipeline.formats.chapters import chapters_document, check_chapters_document
 from pipeline.formats.transcript import Segment, Transcript, Word
+from pipeline.layout import Project
 from pipeline.notes.chapters import chapter_titles, chapters_from_config, detect_chapters
 from pipeline.notes.citations import (
     bibtex_to_csl,

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import EpisodeConfig, Project, load_project
+from pipeline.config.episode import EpisodeConfig
+from pipeline.config.load import load_project
 from pipeline.formats.chapters import check_chapters_document
 from pipeline.formats.transcript import Transcript
+from pipeline.layout import Project
 from pipeline.notes.links import host_of
 from pipeline.notes.mentions import title_phrases
 from pipeline.notes.render import escape_markdown

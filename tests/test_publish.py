@@ -21,10 +21,9 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
-from pipeline.config import Project
 from pipeline.context import Context
 from pipeline.errors import PublishError
-from pipeline.layout import episode_paths, public_key
+from pipeline.layout import Project, episode_paths, public_key
 from pipeline.stages import publish as publish_stage
 from pipeline.stores import LocalStore
 from pipeline.stores.s3 import parse_s3_target, translate_error

@@ -13,8 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 import pytest
 
-from pipeline.config import Project
-from pipeline.layout import episode_paths, site_dir
+from pipeline.layout import Project, episode_paths, site_dir
 from pipeline.serve import running_server
 from tests.conftest import REPO, run_stage
 from tests.helpers import episode_of, publish_to_folder, small_show, write_episode_yaml

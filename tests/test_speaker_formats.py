@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import CaptionSettings, Person
+from pipeline.config.show import CaptionSettings
+from pipeline.config.vocab import Person
 from pipeline.formats.captions import build_cues
 from pipeline.formats.subtitles import paragraphs, podcasting20, srt_text, vtt_text
 from pipeline.formats.transcript import Transcript, Word, group_words

@@ -27,9 +27,9 @@ from benchmarks.voice_cases import (
     read_rttm,
     single_voice_cases,
 )
-from pipeline.config import Project
 from pipeline.errors import ConfigError, InputError
 from pipeline.formats.transcript import Transcript
+from pipeline.layout import Project
 from pipeline.speakers.diarize import Diarizer, load_diarizer
 from pipeline.speakers.overlap import overlap_spans
 from pipeline.speakers.voices import SpeakerCount

@@ -6,7 +6,7 @@ import json
 
 import pysubs2
 
-from pipeline.config import CaptionSettings
+from pipeline.config.show import CaptionSettings
 from pipeline.formats.captions import Cue, build_cues
 from pipeline.formats.subtitles import paragraphs, podcasting20, podcasting20_text, srt_text, transcript_text, vtt_text
 from pipeline.formats.transcript import Segment, Transcript, Word

@@ -13,9 +13,9 @@ import numpy as np
 import pysubs2
 import pytest
 
-from pipeline.config import Project
 from pipeline.errors import ConfigError, InputError, ToolError
 from pipeline.formats.transcript import Transcript, Word
+from pipeline.layout import Project
 from pipeline.transcription.audio import load_audio
 from pipeline.transcription.ct2 import openai_checkpoint
 from pipeline.transcription.engines import DecodeSettings, load_engine

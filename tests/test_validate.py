@@ -10,11 +10,10 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from pipeline.config import Project
 from pipeline.errors import ValidationError
 from pipeline.feed import Enclosure, FeedChannel, FeedItem, podcast_guid_for, render_feed
 from pipeline.feed.rules import check_artwork, check_chapters, check_feed
-from pipeline.layout import episode_paths, feed_path
+from pipeline.layout import Project, episode_paths, feed_path
 from tests.conftest import run_stage
 from tests.helpers import episode_of, small_show
 

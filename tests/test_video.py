@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import yaml
 
-from pipeline.config import Project, VideoSettings
+from pipeline.config.show import VideoSettings
 from pipeline.errors import ConfigError, InputError, ToolError
 from pipeline.formats.captions import Cue
 from pipeline.formats.transcript import Transcript, Word
-from pipeline.layout import episode_paths
+from pipeline.layout import Project, episode_paths
 from pipeline.tools.media import probe
 from pipeline.video.captions import CaptionPainter, CaptionTimeline
 from pipeline.video.layer import CaptionClip, frame_times
@@ -362,7 +362,7 @@ def test_a_video_recording_keeps_its_own_size_and_frame_rate(project: Project, t
 def test_a_format_gives_both_sizes_or_neither() -> None:
     from pydantic import ValidationError
 
-    from pipeline.config import VideoFormat
+    from pipeline.config.show import VideoFormat
 
     with pytest.raises(ValidationError, match="both width and height, or neither"):
         VideoFormat(name="odd", width=640)

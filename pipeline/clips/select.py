@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.config import ClipChoice
+from pipeline.config.episode import ClipChoice
 from pipeline.errors import InputError
 from pipeline.formats.transcript import Word
 from pipeline.notes.sentences import TimedSentence, compact

@@ -7,7 +7,9 @@ import html
 import json
 from pathlib import Path
 
-from pipeline.config import UPDATE_FREQUENCIES, Chat, Episode, EpisodeConfig, License, Location, Person, Project, ShowConfig
+from pipeline.config.episode import Episode, EpisodeConfig
+from pipeline.config.show import ShowConfig
+from pipeline.config.vocab import UPDATE_FREQUENCIES, Chat, License, Location, Person
 from pipeline.feed.builder import Enclosure, FeedChannel, FeedItem
 from pipeline.feed.guid import item_guid
 from pipeline.feed.podcasting20 import (
@@ -28,7 +30,7 @@ from pipeline.feed.podcasting20 import (
     UpdateFrequencyTag,
 )
 from pipeline.formats.chapters import ChapterMark, marks_from_document
-from pipeline.layout import cover_key, episode_paths, page_key, public_key, public_url
+from pipeline.layout import Project, cover_key, episode_paths, page_key, public_key, public_url
 from pipeline.notes.sentences import format_time
 from pipeline.speakers.people import episode_people, transcript_speakers
 from pipeline.tools.media import MediaInfo

@@ -11,8 +11,8 @@ import logging
 import re
 import uuid
 
-from pipeline.config import Project, ShowConfig
-from pipeline.layout import FEED_KEY, public_url
+from pipeline.config.show import ShowConfig
+from pipeline.layout import FEED_KEY, Project, public_url
 
 log = logging.getLogger(__name__)
 

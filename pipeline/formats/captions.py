@@ -21,7 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.config import CaptionSettings
+from pipeline.config.show import CaptionSettings
 from pipeline.formats.transcript import Word, bare_word
 
 MIN_GAP = 2 / 24  # two frames at 24 fps between consecutive cues

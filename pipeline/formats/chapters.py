@@ -33,7 +33,7 @@ def chapters_document(chapters: Sequence[ChapterMark]) -> dict[str, Any]:
 
 def check_chapters_document(data: Any, duration: float | None = None) -> list[str]:
     """Problems with a Podcasting 2.0 JSON chapters document (version, ascending startTime, titles, urls)."""
-    from pipeline.config import check_web_url
+    from pipeline.config.fields import check_web_url
 
     if not isinstance(data, dict):
         return ["not a JSON object"]

@@ -24,11 +24,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pipeline.config import EpisodeConfig, Project, format_validation_errors
+from pipeline.config.episode import EpisodeConfig
+from pipeline.config.report import format_validation_errors
 from pipeline.errors import BatchError, InputError, PipelineError
 from pipeline.imports.download import byte_progress, download_media, fetch_bytes, session
 from pipeline.imports.feed import FeedItem, OldFeed, chapters_from_json, episode_yaml, parse_feed
 from pipeline.imports.ids import episode_ids
+from pipeline.layout import Project
 from pipeline.progress import progress_bar
 
 log = logging.getLogger("pipeline.import")

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.config import Chapter
+from pipeline.config.episode import Chapter
 from pipeline.errors import InputError, ToolError
 from pipeline.formats.chapters import ChapterMark
 from pipeline.notes.sentences import TimedSentence

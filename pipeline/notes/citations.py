@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
 
-from pipeline.config import Reference, format_validation_errors
+from pipeline.config.episode import Reference
+from pipeline.config.report import format_validation_errors
 from pipeline.errors import ConfigError
 from pipeline.formats.transcript import Word
 from pipeline.notes.mentions import Mention, first_mention, title_phrases

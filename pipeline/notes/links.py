@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
-from pipeline.config import Link
+from pipeline.config.episode import Link
 from pipeline.formats.transcript import Word
 from pipeline.notes.mentions import Mention, first_mention, title_phrases
 from pipeline.notes.sentences import compact

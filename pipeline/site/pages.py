@@ -18,13 +18,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from pipeline.atomic import write_text
-from pipeline.config import Episode, Project, ShowConfig
+from pipeline.config.episode import Episode
+from pipeline.config.show import ShowConfig
 from pipeline.errors import InputError
 from pipeline.feed.collect import notes_html
 from pipeline.formats.chapters import marks_from_document
 from pipeline.formats.times import timestamp
 from pipeline.formats.transcript import Transcript
-from pipeline.layout import INDEX_KEY, cover_key, episode_paths, episode_prefix, page_key, public_url, site_dir
+from pipeline.layout import INDEX_KEY, Project, cover_key, episode_paths, episode_prefix, page_key, public_url, site_dir
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.config import Person
+from pipeline.config.vocab import Person
 
 
 def episode_people(persons: Sequence[Person], speakers: Sequence[str]) -> list[Person]:

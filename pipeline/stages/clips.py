@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def run(ctx: Context) -> list[Path]:
     from pipeline.atomic import atomic_path, write_text
     from pipeline.clips.select import pick_clips
-    from pipeline.config import CaptionSettings
+    from pipeline.config.show import CaptionSettings
     from pipeline.formats.captions import build_cues
     from pipeline.formats.subtitles import vtt_text
     from pipeline.formats.transcript import Transcript, Word

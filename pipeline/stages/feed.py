@@ -26,8 +26,8 @@ from pipeline.layout import (
 )
 
 if TYPE_CHECKING:
-    from pipeline.config import Project
     from pipeline.feed.builder import FeedChannel, FeedItem
+    from pipeline.layout import Project
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.atomic import atomic_path, write_text
-from pipeline.config import AudioSettings
+from pipeline.config.show import AudioSettings
 from pipeline.context import Context
 from pipeline.errors import InputError, ToolError
 from pipeline.formats.chapters import ChapterMark, marks_from_document

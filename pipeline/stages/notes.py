@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import write_text
-from pipeline.config import Person
+from pipeline.config.vocab import Person
 from pipeline.context import Context
 from pipeline.errors import InputError
 from pipeline.formats.chapters import ChapterMark, chapters_document

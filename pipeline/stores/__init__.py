@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import re
 
-from pipeline.config import Project, S3Settings
+from pipeline.config.show import S3Settings
 from pipeline.errors import PublishError
+from pipeline.layout import Project
 from pipeline.stores.base import LOCK_NAME, Store, StoredObject, Upload
 from pipeline.stores.local import LocalStore
 

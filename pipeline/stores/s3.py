@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import atomic_path
-from pipeline.config import S3Settings
+from pipeline.config.show import S3Settings
 from pipeline.errors import PublishError
 from pipeline.stores.base import HASH_METADATA, LOCK_NAME, Store, StoredObject, Upload
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import VideoSettings
+from pipeline.config.show import VideoSettings
 from pipeline.errors import ConfigError, InputError
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
