@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.config.episode import Episode
-from pipeline.config.load import Loaded
 from pipeline.config.show import ShowConfig
 from pipeline.layout import EpisodePaths, Project, Publication, episode_paths, publication
+
+if TYPE_CHECKING:  # a stage runs on configuration already loaded: its code does not include the loader
+    from pipeline.config.load import Loaded
 
 
 @dataclass(frozen=True)
