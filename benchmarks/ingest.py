@@ -44,7 +44,7 @@ def two_pass_loudnorm(recording: Path, asr_wav: Path, mp3: Path, target: float =
 
 
 def measure(path: Path) -> dict[str, float]:
-    from pipeline.stages.ingest import parse_ebur128
+    from pipeline.audio.loudness import parse_ebur128
     from pipeline.tools.ffmpeg import run_ffmpeg
 
     integrated, peak = parse_ebur128(run_ffmpeg(["-i", path, "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],

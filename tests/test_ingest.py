@@ -12,10 +12,9 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from pipeline.errors import InputError, ToolError
+from pipeline.errors import InputError
 from pipeline.formats.chapters import marks_from_document
 from pipeline.layout import Project
-from pipeline.stages.ingest import Measurement, check_silence, parse_ebur128, parse_silences, sounding
 from pipeline.tools.ffmpeg import ffmpeg_exe
 from pipeline.tools.media import probe
 from tests import media
@@ -136,42 +135,6 @@ def test_silence_is_refused_as_unmeasurable(project: Project) -> None:
 def test_missing_recording_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"nothing\.mp3: file not found"):
         probe(tmp_path / "nothing.mp3")
-
-
-EBUR128_SUMMARY = """[Parsed_ebur128_0 @ 0x1] t: 10.0 TARGET:-23 LUFS M: -20.1 S: -21.0 I: -22.0 LUFS
-[Parsed_ebur128_0 @ 0x1] Summary:
-
-  Integrated loudness:
-    I:         -21.3 LUFS
-    Threshold: -31.5 LUFS
-
-  True peak:
-    Peak:       -3.2 dBFS
-"""
-
-
-def test_ebur128_summary_is_parsed_from_the_end_of_stderr() -> None:
-    assert parse_ebur128("noise\n" + EBUR128_SUMMARY) == (-21.3, -3.2)
-    assert parse_ebur128(EBUR128_SUMMARY.replace("  True peak:\n    Peak:       -3.2 dBFS\n", "")) == (-21.3, None)
-    with pytest.raises(ToolError):
-        parse_ebur128("no summary here")
-
-
-def test_silences_and_what_sounds_between_them() -> None:
-    stderr = ("[silencedetect @ 0x1] silence_start: 0\n[silencedetect @ 0x1] silence_end: 4.5 | silence_duration: 4.5\n"
-              "[silencedetect @ 0x1] silence_start: 10.25\n")
-    silences = parse_silences(stderr, 60.0)
-    assert silences == ((0.0, 4.5), (10.25, 60.0))
-    assert sounding(silences, 60.0) == [(4.5, 10.25)]
-
-
-def test_mostly_silent_is_a_warning_with_the_times_and_all_silent_an_error(tmp_path: Path) -> None:
-    mostly = Measurement(-30.0, -10.0, ((0.0, 100.0), (105.0, 200.0)))
-    warning = check_silence(mostly, 200.0, tmp_path / "rec.wav")
-    assert warning and "rec.wav" in warning and "01:40–01:45" in warning and "98%" in warning
-    assert check_silence(Measurement(-20.0, -3.0, ((0.0, 5.0),)), 200.0, tmp_path / "rec.wav") is None
-    with pytest.raises(InputError, match="silent"):
-        check_silence(Measurement(float("-inf"), float("-inf"), ()), 10.0, tmp_path / "rec.wav")
 
 
 @pytest.mark.slow

@@ -1,0 +1,91 @@
+"""Loudness (EBU R128, measured by ffmpeg's ebur128) and the gain that brings a sound to a target.
+
+Pure: `parse_ebur128`, `audible`, `channel_layout`, `gain_filters`, `next_gain`. Through ffmpeg: `measure`,
+`loudness`, `find_gain`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline.errors import ToolError
+from pipeline.tools.ffmpeg import run_ffmpeg
+
+SILENT_LUFS = -70.0  # a sound measured at or below this (or not at all) is silent
+LIMITER_MARGIN_DB = 1.5  # the limiter works on samples; this much below the true-peak ceiling keeps the MP3 under it
+GAIN_SEARCH_STEPS = 4  # measurements of the limited sound, at most, to find its gain
+LOUDNESS_TOLERANCE_LU = 0.3  # an MP3 further than this from the target (limiter, encoder) is encoded again, gain corrected
+
+
+def channel_layout(channels: int) -> str:
+    """ffmpeg's layout for the output's channels. Loudness is measured on it: a mono voice duplicated to stereo
+    is 3 LU louder."""
+    return "stereo" if channels == 2 else "mono"
+
+
+def parse_ebur128(stderr: str) -> tuple[float, float | None]:
+    """Integrated loudness and (when measured) the peak from the summary ffmpeg's ebur128 prints at the end."""
+    if "Summary:" not in stderr:
+        raise ToolError("ffmpeg's ebur128 printed no summary", hint="run with -v to see ffmpeg's output")
+    summary = stderr[stderr.rindex("Summary:"):]
+    integrated = re.search(r"I:\s+(-?[\d.]+|-inf|nan) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+|-inf|nan) dBFS", summary)
+    if integrated is None:
+        raise ToolError("ffmpeg's ebur128 summary has no integrated loudness", hint="run with -v to see ffmpeg's output")
+    return float(integrated.group(1)), float(peak.group(1)) if peak else None
+
+
+def audible(lufs: float) -> bool:
+    """Whether an integrated loudness says something was heard."""
+    return math.isfinite(lufs) and lufs > SILENT_LUFS
+
+
+def gain_filters(peak: float, layout: str, gain_db: float, ceiling_db: float) -> str:
+    """The output layout, gain to the target loudness, and a limiter only where the gain would push the sample
+    `peak` (dBFS) past `ceiling_db` (dBFS)."""
+    filters = f"aformat=channel_layouts={layout},volume={gain_db:.2f}dB"
+    if peak + gain_db > ceiling_db:
+        filters += f",alimiter=limit={10 ** (ceiling_db / 20):.4f}:level=false:latency=true:attack=5:release=50"
+    return filters
+
+
+def next_gain(tried: Sequence[tuple[float, float]], aim: float) -> float:
+    """The next gain to try, from the (gain, loudness) pairs tried so far: a secant step through the last two
+    (the limiter makes loudness grow slower than gain), a plain step of the difference after the first."""
+    gain, loudness = tried[-1]
+    slope = 1.0
+    if len(tried) > 1 and tried[-1][0] != tried[-2][0]:
+        slope = max(0.1, (tried[-1][1] - tried[-2][1]) / (tried[-1][0] - tried[-2][0]))
+    return gain + (aim - loudness) / slope
+
+
+def measure(source: Path, filters: str = "anull", true_peak: bool = False) -> tuple[float, float]:
+    """Integrated loudness (LUFS) of `source` through `filters`, and its true peak (dBTP) when asked for (-inf
+    when not)."""
+    peak = ":peak=true" if true_peak else ""
+    integrated, measured_peak = parse_ebur128(run_ffmpeg(
+        ["-i", source, "-af", f"{filters},ebur128=framelog=quiet{peak}", "-f", "null", "-"], what="measuring loudness"))
+    return integrated, measured_peak if measured_peak is not None else float("-inf")
+
+
+def loudness(source: Path, filters: str = "anull") -> float:
+    """Integrated loudness (LUFS) of `source` through `filters`."""
+    return measure(source, filters)[0]
+
+
+def find_gain(pcm: Path, peak: float, layout: str, aim: float, gain: float, ceiling: float) -> float:
+    """The gain that brings `pcm` (sample peak `peak` dBFS) to `aim` LUFS, starting from `gain`. Linear gain is
+    exact; where the limiter works, it takes some loudness off, so the gain is found by measuring the limited
+    sound (no encoding) and correcting (`next_gain`)."""
+    if peak + gain <= ceiling:
+        return gain
+    tried: list[tuple[float, float]] = []
+    for _ in range(GAIN_SEARCH_STEPS):
+        tried.append((gain, loudness(pcm, gain_filters(peak, layout, gain, ceiling))))
+        if abs(aim - tried[-1][1]) <= LOUDNESS_TOLERANCE_LU / 2:
+            break
+        gain = next_gain(tried, aim)
+    return min(tried, key=lambda pair: abs(aim - pair[1]))[0]
