@@ -9,7 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.speakers.voices import CAMPLUSPLUS_BAR, SpeakerCount, VoiceBar, cluster_voices, speech_seconds
+from pipeline.speakers.voices import (
+    CAMPLUSPLUS_BAR,
+    SECOND_LOOK_MARGIN,
+    SpeakerCount,
+    VoiceBar,
+    cluster_voices,
+    second_look,
+    speech_seconds,
+)
 
 DIMENSION = 192
 HOP = 0.5
@@ -87,6 +95,22 @@ def test_a_voice_like_another_within_the_bar_is_joined() -> None:
     assert float(host @ twin) > CAMPLUSPLUS_BAR.long
     embeddings, spans, _who = talk((host, 60), (twin, 60), rng=rng)
     assert cluster_voices(embeddings, spans, SpeakerCount()).count == 1
+
+
+def test_the_second_look_in_three_finds_three_voices_and_gives_one_back_whole() -> None:
+    """A cut in two can mix three voices; the cut in three keeps them apart, and one voice's thirds are joined."""
+    rng = np.random.default_rng(7)
+
+    def look(embeddings: np.ndarray, spans: list[np.ndarray]) -> tuple[float, list[np.ndarray]] | None:
+        def seconds(part: np.ndarray) -> float:
+            return speech_seconds([spans[i] for i in np.flatnonzero(part)])
+
+        return second_look(embeddings, np.ones(embeddings.shape[0], dtype=bool), seconds, CAMPLUSPLUS_BAR)
+
+    found = look(*talk((voice(rng), 40), (voice(rng), 20), (voice(rng), 20), rng=rng)[:2])
+    assert found is not None and len(found[1]) == 3 and found[0] < -SECOND_LOOK_MARGIN
+    assert sorted(int(part.sum()) for part in found[1]) == [20, 20, 40]
+    assert look(*talk((voice(rng), 120), rng=rng)[:2]) is None
 
 
 def test_the_episode_bounds_win() -> None:

@@ -4,7 +4,9 @@ that has a margin.
 The windows are split in two (spectral clustering on a pruned cosine affinity, a normalised cut, so an outlier
 window does not make a cluster of its own), and the two halves are two voices when their centroids are less
 alike than two takes of one voice are; then each part is tried the same way, the least alike split first, until
-no split separates two voices. Last, any two parts as alike as one voice are joined again.
+no split separates two voices. A part whose cut in two is refused gets a second look, cut in three (a cut
+in two of three voices can mix them); it is kept when its voices clear the bar by SECOND_LOOK_MARGIN. Last,
+any two parts as alike as one voice are joined again.
 
 How alike two parts of one voice are depends on how much speech each holds, and the cut is made where they are
 least alike: two 2–3 s parts of one person can score as low as 0.73 (JFK's opening line against the rest), while
@@ -36,6 +38,12 @@ if TYPE_CHECKING:
 AFFINITY_KEEP = 0.3  # share of nearest windows each window keeps in the spectral graph
 FEWEST_NEIGHBOURS = 6  # and at least this many (3D-Speaker's too): a sparser graph cuts differently on every CPU
 SHORTEST_VOICE_SECONDS = 2.0  # a part with less speech is never a voice of its own
+# A cut in two of three voices can put one of them on both sides, and the halves then look like one voice. So
+# a refused cut gets a second look, in three; trying more cuts finds a split of one voice more often, so that
+# look must clear the bar by this much. Measured (benchmarks/voices.py, 20 one-voice recordings × 4
+# perturbations): one voice's second looks reach −0.04 at most (JFK twice with noise between); a three-person
+# meeting whose cut in two mixed the voices (AMI trn04 through MP3), −0.14.
+SECOND_LOOK_MARGIN = 0.08
 
 
 @dataclass(frozen=True)
@@ -141,20 +149,26 @@ def cluster_voices(embeddings: np.ndarray, spans: Sequence[np.ndarray], count: S
         return _voices(embeddings, [part for part in parts if part.any()], seconds, bar, None)
     parts = [np.ones(n, dtype=bool)]
     tried: dict[bytes, tuple[float, np.ndarray, np.ndarray] | None] = {}
+    looked: dict[bytes, tuple[float, list[np.ndarray]] | None] = {}
     refused: float | None = None
     while len(parts) < count.most:
         for part in parts:
             if part.tobytes() not in tried:
                 tried[part.tobytes()] = _split(embeddings, part, seconds, bar)
         candidates = [(found[0], index) for index, part in enumerate(parts) if (found := tried[part.tobytes()])]
-        if not candidates:
-            break
-        margin, index = min(candidates)
-        if margin >= 0 and len(parts) >= count.least:
+        margin, index = min(candidates, default=(None, -1))
+        if margin is not None and (margin < 0 or len(parts) < count.least):
+            parts += tried[parts.pop(index).tobytes()][1:]  # type: ignore[index]
+            continue
+        for part in parts:
+            if part.tobytes() not in looked:
+                looked[part.tobytes()] = second_look(embeddings, part, seconds, bar)
+        second_looks = [(found[0], index) for index, part in enumerate(parts)
+                        if (found := looked[part.tobytes()]) and found[0] < -SECOND_LOOK_MARGIN]
+        if not second_looks:
             refused = margin
             break
-        _cut, first, second = tried[parts.pop(index).tobytes()]  # type: ignore[misc]
-        parts += [first, second]
+        parts += looked[parts.pop(min(second_looks)[1]).tobytes()][1]  # type: ignore[index]
     while len(parts) > max(1, count.least):
         margin, a, b = max((_margin(embeddings, parts[a], parts[b], seconds, bar), a, b)
                            for a in range(len(parts)) for b in range(a + 1, len(parts)))
@@ -191,6 +205,33 @@ def _split(embeddings: np.ndarray, part: np.ndarray, seconds: Callable[[np.ndarr
     if not first.any() or not second.any() or min(seconds(first), seconds(second)) < SHORTEST_VOICE_SECONDS:
         return None
     return _margin(embeddings, first, second, seconds, bar), first, second
+
+
+def second_look(embeddings: np.ndarray, part: np.ndarray, seconds: Callable[[np.ndarray], float],
+               bar: VoiceBar) -> tuple[float, list[np.ndarray]] | None:
+    """The second look at a part whose cut in two was refused: cut in three, the thirds as alike as one voice
+    joined again; the margin of the voices left (None when fewer than two, or one too short)."""
+    import numpy as np
+
+    members = np.flatnonzero(part)
+    if members.shape[0] < 3:
+        return None
+    thirds = spectral_split(embeddings[members], 3)
+    parts = []
+    for label in range(3):
+        third = np.zeros_like(part)
+        third[members[thirds == label]] = True
+        if third.any():
+            parts.append(third)
+    while len(parts) > 1:
+        margin, a, b = max((_margin(embeddings, parts[a], parts[b], seconds, bar), a, b)
+                           for a in range(len(parts)) for b in range(a + 1, len(parts)))
+        if margin < 0:
+            break
+        parts[a] = parts[a] | parts.pop(b)
+    if len(parts) < 2 or min(seconds(voice) for voice in parts) < SHORTEST_VOICE_SECONDS:
+        return None
+    return margin, parts
 
 
 def _voices(embeddings: np.ndarray, parts: list[np.ndarray], seconds: Callable[[np.ndarray], float], bar: VoiceBar,
