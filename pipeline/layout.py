@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.config.episode import Episode
+if TYPE_CHECKING:  # only named in annotations: the configuration imports Project from here
+    from pipeline.config.episode import Episode
 
 
 class Project:

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-
-def check_web_url(value: str) -> str:
-    """Accept only absolute http(s) URLs with a host; refuses javascript:, data:, relative paths."""
-    value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise ValueError("must be an http:// or https:// URL (javascript:, data: and relative links are refused)")
-    if not parts.hostname or " " in value:
-        raise ValueError("is not a well-formed URL; expected something like https://example.com/page")
-    return value
-
+from pipeline.formats.urls import check_web_url
 
 WebUrl = Annotated[str, AfterValidator(check_web_url)]
 

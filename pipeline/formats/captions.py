@@ -20,9 +20,12 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pipeline.config.show import CaptionSettings
 from pipeline.formats.transcript import Word, bare_word
+
+if TYPE_CHECKING:  # the settings are read, never built, here: formats import nothing of the configuration
+    from pipeline.config.show import CaptionSettings
 
 MIN_GAP = 2 / 24  # two frames at 24 fps between consecutive cues
 MAX_LINGER = 1.5  # BBC: a caption stays at most 1.5 s after the speech it shows

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.formats.urls import check_web_url
+
 CHAPTERS_VERSION = "1.2.0"
 
 
@@ -33,8 +35,6 @@ def chapters_document(chapters: Sequence[ChapterMark]) -> dict[str, Any]:
 
 def check_chapters_document(data: Any, duration: float | None = None) -> list[str]:
     """Problems with a Podcasting 2.0 JSON chapters document (version, ascending startTime, titles, urls)."""
-    from pipeline.config.fields import check_web_url
-
     if not isinstance(data, dict):
         return ["not a JSON object"]
     problems = []
