@@ -49,8 +49,9 @@ $(NODE_STAMP): tests/js/package.json tests/js/package-lock.json
 test: $(VENV_STAMP) $(NODE_STAMP) ## run the whole test suite (fails when no test ran)
 	$(VENV)/bin/python -m pytest -q
 
-lint: $(VENV_STAMP) ## ruff over the package, tests and benchmarks
+lint: $(VENV_STAMP) ## ruff over the package, tests and benchmarks; the import contracts (pyproject.toml)
 	$(VENV)/bin/ruff check pipeline tests benchmarks scripts
+	$(VENV)/bin/lint-imports --no-logo
 
 bench: $(VENV_STAMP) ## measure the stages against their baselines; writes build/bench.json
 	$(VENV)/bin/python -m benchmarks.run
