@@ -15,6 +15,7 @@ import yaml
 from lxml import etree
 
 from pipeline.config.load import load_project
+from pipeline.config.vocab import Category, Owner
 from pipeline.feed import (
     Enclosure,
     FeedChannel,
@@ -98,8 +99,9 @@ def test_podcast_guid_is_appended_to_show_yaml_once(project: Project, caplog: py
 def _channel(**changes: object) -> FeedChannel:
     fields: dict = dict(
         title="Show", description="About the show", link="https://show.example/", feed_url=BASE + "feed.xml",
-        language="en", image_url=BASE + "cover.jpg", categories=[("Health & Fitness", "Alternative Health")],
-        author="Host", owner_name="Host", owner_email="host@show.example", explicit=False,
+        language="en", image_url=BASE + "cover.jpg",
+        categories=[Category(category="Health & Fitness", subcategory="Alternative Health")], author="Host",
+        owner=Owner(name="Host", email="host@show.example"), explicit=False,
         podcast_guid=podcast_guid_for(BASE + "feed.xml"),
     )
     fields.update(changes)

@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
+from pipeline.config.vocab import Category, Owner
 from pipeline.errors import ValidationError
 from pipeline.feed import Enclosure, FeedChannel, FeedItem, podcast_guid_for, render_feed
 from pipeline.feed.rules import check_artwork, check_chapters, check_feed
@@ -73,8 +74,8 @@ def _feed_xml(tmp_path: Path) -> tuple[bytes, dict[str, Path]]:
     mp3.write_bytes(b"\xff" * 1000)
     channel = FeedChannel(
         title="Show", description="x" * 4001, link="https://show.example/", feed_url=BASE + "feed.xml", language="en",
-        image_url=BASE + "cover.jpg", categories=[("Arts", None)], author="Host", owner_name="Host",
-        owner_email="host@show.example", explicit=False, podcast_guid=podcast_guid_for(BASE + "feed.xml"),
+        image_url=BASE + "cover.jpg", categories=[Category(category="Arts")], author="Host",
+        owner=Owner(name="Host", email="host@show.example"), explicit=False, podcast_guid=podcast_guid_for(BASE + "feed.xml"),
     )
     item = FeedItem(
         title="One", description_html="<p>n</p>", content_html="<p>n</p>",

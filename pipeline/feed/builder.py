@@ -1,7 +1,8 @@
 """Build an RSS 2.0 podcast feed (iTunes + Podcasting 2.0) from plain data, with feedgen.
 
-Pure: `render_feed(channel, items)` turns the dataclasses below into feed XML bytes. Collecting the
-data from a project (file sizes, URLs, durations) is the feed stage's job.
+Pure: `render_feed(channel, items)` turns the dataclasses below into feed XML bytes. Where show.yaml or
+episode.yaml states a fact (the owner, a category, a person, funding), the field holds that configuration model;
+the rest is collected from a project (file sizes, URLs, durations) by pipeline.feed.collect.
 """
 
 from __future__ import annotations
@@ -11,15 +12,8 @@ from datetime import datetime
 
 from feedgen.feed import FeedGenerator
 
-from pipeline.feed.podcasting20 import (
-    ChannelTags,
-    FundingTag,
-    ItemTags,
-    PersonTag,
-    PodcastingEntryExtension,
-    PodcastingExtension,
-    TranscriptTag,
-)
+from pipeline.config.vocab import Category, Funding, Owner, Person
+from pipeline.feed.podcasting20 import ChannelTags, ItemTags, PodcastingEntryExtension, PodcastingExtension, TranscriptTag
 from pipeline.formats.times import timestamp
 
 EXTENSION_NAME = "podcasting20"
@@ -50,7 +44,7 @@ class FeedItem:
     explicit: bool | None = None
     transcripts: list[TranscriptTag] = field(default_factory=list)
     chapters_url: str | None = None
-    persons: list[PersonTag] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)
     tags: ItemTags = field(default_factory=ItemTags)
 
 
@@ -62,18 +56,17 @@ class FeedChannel:
     feed_url: str  # where this feed is published (atom:link rel=self)
     language: str
     image_url: str
-    categories: list[tuple[str, str | None]]
+    categories: list[Category]
     author: str
-    owner_name: str
-    owner_email: str
+    owner: Owner
     explicit: bool
     podcast_guid: str
     medium: str = "podcast"
     copyright: str | None = None
     locked: bool | None = None
     locked_owner: str | None = None
-    persons: list[PersonTag] = field(default_factory=list)
-    funding: list[FundingTag] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)
+    funding: list[Funding] = field(default_factory=list)
     tags: ChannelTags = field(default_factory=ChannelTags)
 
 
@@ -106,9 +99,10 @@ def render_feed(channel: FeedChannel, items: list[FeedItem]) -> bytes:
     if items:
         fg.lastBuildDate(max(item.published for item in items))
     fg.podcast.itunes_author(channel.author)
-    fg.podcast.itunes_owner(name=channel.owner_name, email=channel.owner_email)
+    fg.podcast.itunes_owner(name=channel.owner.name, email=channel.owner.email)
     fg.podcast.itunes_image(channel.image_url)
-    fg.podcast.itunes_category([{"cat": cat, **({"sub": sub} if sub else {})} for cat, sub in channel.categories])
+    fg.podcast.itunes_category([{"cat": c.category, **({"sub": c.subcategory} if c.subcategory else {})}
+                                for c in channel.categories])
     fg.podcast.itunes_type("episodic")
 
     p20: PodcastingExtension = getattr(fg, EXTENSION_NAME)

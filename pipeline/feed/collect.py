@@ -9,26 +9,10 @@ from pathlib import Path
 
 from pipeline.config.episode import Episode, EpisodeConfig
 from pipeline.config.show import ShowConfig
-from pipeline.config.vocab import UPDATE_FREQUENCIES, Chat, License, Location, Person
+from pipeline.config.vocab import Soundbite
 from pipeline.feed.builder import Enclosure, FeedChannel, FeedItem
 from pipeline.feed.guid import item_guid
-from pipeline.feed.podcasting20 import (
-    AlternateEnclosureTag,
-    ChannelTags,
-    ChatTag,
-    FundingTag,
-    ItemTags,
-    LicenseTag,
-    LocationTag,
-    PersonTag,
-    RemoteItemTag,
-    SocialInteractTag,
-    SoundbiteTag,
-    TrailerTag,
-    TranscriptTag,
-    TxtTag,
-    UpdateFrequencyTag,
-)
+from pipeline.feed.podcasting20 import AlternateEnclosureTag, ChannelTags, ItemTags, TrailerTag, TranscriptTag
 from pipeline.formats.chapters import ChapterMark, marks_from_document
 from pipeline.layout import Project, cover_key, episode_paths, page_key, public_key, public_url
 from pipeline.notes.sentences import format_time
@@ -38,34 +22,14 @@ from pipeline.tools.media import MediaInfo
 DESCRIPTION_LIMIT = 4000  # characters: Apple Podcasts cuts <description> beyond this
 
 
-def person_tags(persons: list[Person]) -> list[PersonTag]:
-    return [PersonTag(name=p.name, role=p.role, group=p.group, img=p.img, href=p.href) for p in persons]
-
-
-def license_tag(license: License | None) -> LicenseTag | None:
-    return LicenseTag(license.name, license.url) if license else None
-
-
-def location_tag(location: Location | None) -> LocationTag | None:
-    return LocationTag(location.name, location.geo, location.osm) if location else None
-
-
-def chat_tag(chat: Chat | None) -> ChatTag | None:
-    return ChatTag(chat.server, chat.protocol, chat.account_id, chat.space) if chat else None
-
-
 def channel_tags(show: ShowConfig, trailers: list[TrailerTag]) -> ChannelTags:
-    frequency = None
-    if show.update_frequency:
-        rrule, text = UPDATE_FREQUENCIES[show.update_frequency]
-        frequency = UpdateFrequencyTag(text, rrule, complete=rrule is None)
     return ChannelTags(
-        license=license_tag(show.license),
-        txt=[TxtTag(txt.value, txt.purpose) for txt in show.txt],
-        update_frequency=frequency,
-        podroll=[RemoteItemTag(remote.feed_guid, remote.feed_url, remote.title) for remote in show.podroll],
-        location=location_tag(show.location),
-        chat=chat_tag(show.chat),
+        license=show.license,
+        txt=show.txt,
+        update_frequency=show.update_frequency,
+        podroll=show.podroll,
+        location=show.location,
+        chat=show.chat,
         trailers=trailers,
         hub=show.notify.websub_hub,
     )
@@ -89,18 +53,17 @@ def show_channel(show: ShowConfig, cover: Path, feed_key: str, podcast_guid: str
         feed_url=public_url(base, feed_key),
         language=show.language,
         image_url=public_url(base, cover_key(cover)),
-        categories=[(c.category, c.subcategory) for c in show.categories],
+        categories=show.categories,
         author=show.author,
-        owner_name=show.owner.name,
-        owner_email=show.owner.email,
+        owner=show.owner,
         explicit=show.explicit,
         podcast_guid=podcast_guid,
         medium=medium,
         copyright=show.copyright,
         locked=locked.locked if locked else None,
         locked_owner=(locked.owner or show.owner.email) if locked else None,
-        persons=person_tags(show.persons),
-        funding=[FundingTag(url=f.url, text=f.text) for f in show.funding],
+        persons=show.persons,
+        funding=show.funding,
         tags=channel_tags(show, trailer_tags(items or [])),
     )
 
@@ -172,9 +135,13 @@ def alternate_enclosures(project: Project, show: ShowConfig, episode: Episode) -
     return found
 
 
-def clip_soundbites(listed: list[dict]) -> list[SoundbiteTag]:  # type: ignore[type-arg]
-    """The clips the clips stage picked, as podcast:soundbite."""
-    return [SoundbiteTag(clip["start"], round(clip["end"] - clip["start"], 3), clip["title"][:128]) for clip in listed]
+def clip_soundbites(listed: list[dict]) -> list[Soundbite]:  # type: ignore[type-arg]
+    """The clips the clips stage picked, as podcast:soundbite. clips.json is the clips stage's own output, so it is
+    taken as it is (model_construct, no validation): a clip pinned by a long quote may run past the 300 s that
+    episode.yaml's soundbites are held to, and the feed lists it all the same."""
+    return [Soundbite.model_construct(start=float(clip["start"]), duration=round(float(clip["end"]) - float(clip["start"]), 3),
+                                      title=clip["title"][:128])
+            for clip in listed]
 
 
 def item_tags(project: Project, show: ShowConfig, episode: Episode, chapters: list[ChapterMark]) -> ItemTags:
@@ -184,12 +151,10 @@ def item_tags(project: Project, show: ShowConfig, episode: Episode, chapters: li
         season=config.season,
         season_name=config.season_name,
         episode=config.number,
-        license=license_tag(config.license) if differs else None,
-        location=location_tag(config.location),
-        social_interact=[SocialInteractTag(s.uri, s.protocol, s.account_id, s.account_url, s.priority)
-                         for s in config.social_interact],
-        soundbites=[*(SoundbiteTag(bite.start, bite.duration, bite.title) for bite in config.soundbites),
-                    *clip_soundbites(episode_paths(project, episode).listed_clips())],
+        license=config.license if differs else None,
+        location=config.location,
+        social_interact=config.social_interact,
+        soundbites=[*config.soundbites, *clip_soundbites(episode_paths(project, episode).listed_clips())],
         alternate_enclosures=alternate_enclosures(project, show, episode),
         chapters=chapters,
     )
@@ -237,6 +202,6 @@ def episode_item(project: Project, show: ShowConfig, cover: Path, episode: Episo
         explicit=config.explicit,
         transcripts=transcripts,
         chapters_url=public_url(base, public_key(episode, paths.chapters_json)) if paths.chapters_json.is_file() else None,
-        persons=person_tags(episode_people(config.persons or show.persons, transcript_speakers(paths.transcript_json))),
+        persons=episode_people(config.persons or show.persons, transcript_speakers(paths.transcript_json)),
         tags=item_tags(project, show, episode, chapters),
     )

@@ -1,6 +1,10 @@
 """feedgen extension for the Podcasting 2.0 namespace, Podlove Simple Chapters, WebSub's hub link, and
 iTunes `explicit` as Apple wants it.
 
+The tags take show.yaml's and episode.yaml's own models (pipeline.config.vocab: Person, Funding, License, …);
+the dataclasses here hold only what is computed from the built files: transcript and enclosure URLs, sizes and
+bitrates.
+
 Registered on a FeedGenerator with
 `fg.register_extension("podcasting20", PodcastingExtension, PodcastingEntryExtension, atom=False)`,
 then used as `fg.podcasting20.guid(...)` and `entry.podcasting20.transcript(...)`.
@@ -19,6 +23,18 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.util import xml_elem
 from lxml import etree
 
+from pipeline.config.vocab import (
+    UPDATE_FREQUENCIES,
+    Chat,
+    Funding,
+    License,
+    Location,
+    Person,
+    RemoteFeed,
+    SocialInteract,
+    Soundbite,
+    Txt,
+)
 from pipeline.formats.chapters import ChapterMark
 from pipeline.formats.times import timestamp
 
@@ -32,16 +48,9 @@ CHAPTERS_TYPE = "application/json+chapters"
 
 
 @dataclass(frozen=True)
-class PersonTag:
-    name: str
-    role: str = "host"
-    group: str = "cast"
-    img: str | None = None
-    href: str | None = None
-
-
-@dataclass(frozen=True)
 class TranscriptTag:
+    """podcast:transcript: a built file's public URL, its type, and the show's transcription language."""
+
     url: str
     type: str
     language: str | None = None
@@ -49,54 +58,9 @@ class TranscriptTag:
 
 
 @dataclass(frozen=True)
-class FundingTag:
-    url: str
-    text: str
-
-
-@dataclass(frozen=True)
-class LicenseTag:
-    name: str
-    url: str | None = None
-
-
-@dataclass(frozen=True)
-class TxtTag:
-    value: str
-    purpose: str | None = None
-
-
-@dataclass(frozen=True)
-class UpdateFrequencyTag:
-    text: str
-    rrule: str | None = None
-    complete: bool = False
-
-
-@dataclass(frozen=True)
-class RemoteItemTag:
-    feed_guid: str
-    feed_url: str | None = None
-    title: str | None = None
-
-
-@dataclass(frozen=True)
-class LocationTag:
-    name: str
-    geo: str | None = None
-    osm: str | None = None
-
-
-@dataclass(frozen=True)
-class ChatTag:
-    server: str
-    protocol: str
-    account_id: str | None = None
-    space: str | None = None
-
-
-@dataclass(frozen=True)
 class TrailerTag:
+    """podcast:trailer: a trailer episode's title and date, with its built enclosure's URL, size and type."""
+
     title: str
     url: str
     published: datetime
@@ -107,6 +71,8 @@ class TrailerTag:
 
 @dataclass(frozen=True)
 class AlternateEnclosureTag:
+    """podcast:alternateEnclosure: a built MP3 or MP4, its size, bitrate and height as probed, and its URL."""
+
     type: str
     length: int
     sources: tuple[str, ...]
@@ -116,32 +82,16 @@ class AlternateEnclosureTag:
     default: bool = False
 
 
-@dataclass(frozen=True)
-class SoundbiteTag:
-    start: float
-    duration: float
-    title: str | None = None
-
-
-@dataclass(frozen=True)
-class SocialInteractTag:
-    uri: str
-    protocol: str
-    account_id: str | None = None
-    account_url: str | None = None
-    priority: int | None = None
-
-
 @dataclass
 class ChannelTags:
     """The channel's tags beyond feedgen's, all optional."""
 
-    license: LicenseTag | None = None
-    txt: list[TxtTag] = field(default_factory=list)
-    update_frequency: UpdateFrequencyTag | None = None
-    podroll: list[RemoteItemTag] = field(default_factory=list)
-    location: LocationTag | None = None
-    chat: ChatTag | None = None
+    license: License | None = None
+    txt: list[Txt] = field(default_factory=list)
+    update_frequency: str | None = None  # a key of UPDATE_FREQUENCIES, as show.yaml gives it
+    podroll: list[RemoteFeed] = field(default_factory=list)
+    location: Location | None = None
+    chat: Chat | None = None
     trailers: list[TrailerTag] = field(default_factory=list)
     hub: str | None = None
 
@@ -153,11 +103,11 @@ class ItemTags:
     season: int | None = None
     season_name: str | None = None
     episode: int | None = None
-    license: LicenseTag | None = None
-    location: LocationTag | None = None
-    chat: ChatTag | None = None
-    social_interact: list[SocialInteractTag] = field(default_factory=list)
-    soundbites: list[SoundbiteTag] = field(default_factory=list)
+    license: License | None = None
+    location: Location | None = None
+    chat: Chat | None = None
+    social_interact: list[SocialInteract] = field(default_factory=list)
+    soundbites: list[Soundbite] = field(default_factory=list)
     alternate_enclosures: list[AlternateEnclosureTag] = field(default_factory=list)
     chapters: list[ChapterMark] = field(default_factory=list)
 
@@ -190,17 +140,17 @@ def psc_time(seconds: float) -> str:
     return timestamp(seconds, "HH:MM:SS.mmm")
 
 
-def _add_license(parent: etree._Element, tag: LicenseTag | None) -> None:
+def _add_license(parent: etree._Element, tag: License | None) -> None:
     if tag:
         _element(parent, "license", tag.name, url=tag.url)
 
 
-def _add_location(parent: etree._Element, tag: LocationTag | None) -> None:
+def _add_location(parent: etree._Element, tag: Location | None) -> None:
     if tag:
         _element(parent, "location", tag.name, geo=tag.geo, osm=tag.osm)
 
 
-def _add_chat(parent: etree._Element, tag: ChatTag | None) -> None:
+def _add_chat(parent: etree._Element, tag: Chat | None) -> None:
     if tag:
         _element(parent, "chat", server=tag.server, protocol=tag.protocol, accountId=tag.account_id, space=tag.space)
 
@@ -212,8 +162,8 @@ def add_channel_tags(channel: etree._Element, tags: ChannelTags) -> None:
     for txt in tags.txt:
         _element(channel, "txt", txt.value, purpose=txt.purpose)
     if tags.update_frequency:
-        frequency = tags.update_frequency
-        _element(channel, "updateFrequency", frequency.text, rrule=frequency.rrule, complete=frequency.complete or None)
+        rrule, text = UPDATE_FREQUENCIES[tags.update_frequency]
+        _element(channel, "updateFrequency", text, rrule=rrule, complete=rrule is None or None)
     if tags.podroll:
         podroll = _element(channel, "podroll")
         for remote in tags.podroll:
@@ -239,7 +189,7 @@ def add_item_tags(entry: etree._Element, tags: ItemTags) -> None:
         _element(entry, "socialInteract", uri=social.uri, protocol=social.protocol, accountId=social.account_id,
                  accountUrl=social.account_url, priority=social.priority)
     for soundbite in tags.soundbites:
-        _element(entry, "soundbite", soundbite.title, startTime=float(soundbite.start), duration=float(soundbite.duration))
+        _element(entry, "soundbite", soundbite.title, startTime=soundbite.start, duration=soundbite.duration)
     for alternate in tags.alternate_enclosures:
         element = _element(entry, "alternateEnclosure", type=alternate.type, length=alternate.length,
                            bitrate=alternate.bitrate, height=alternate.height, title=alternate.title,
@@ -261,7 +211,7 @@ def _set_explicit(parent: etree._Element, explicit: bool) -> None:
     element.text = "true" if explicit else "false"
 
 
-def _add_persons(parent: etree._Element, persons: list[PersonTag]) -> None:
+def _add_persons(parent: etree._Element, persons: list[Person]) -> None:
     for person in persons:
         _element(parent, "person", person.name, role=person.role, group=person.group, img=person.img or None,
                  href=person.href or None)
@@ -275,8 +225,8 @@ class PodcastingExtension(BaseExtension):
         self._guid: str | None = None
         self._locked: tuple[bool, str | None] | None = None
         self._medium: str | None = None
-        self._persons: list[PersonTag] = []
-        self._funding: list[FundingTag] = []
+        self._persons: list[Person] = []
+        self._funding: list[Funding] = []
         self._explicit: bool | None = None
         self._tags = ChannelTags()
 
@@ -295,10 +245,10 @@ class PodcastingExtension(BaseExtension):
     def medium(self, value: str) -> None:
         self._medium = value
 
-    def person(self, person: PersonTag) -> None:
+    def person(self, person: Person) -> None:
         self._persons.append(person)
 
-    def funding(self, funding: FundingTag) -> None:
+    def funding(self, funding: Funding) -> None:
         self._funding.append(funding)
 
     def explicit(self, value: bool) -> None:
@@ -328,7 +278,7 @@ class PodcastingEntryExtension(BaseEntryExtension):
     def __init__(self) -> None:
         self._transcripts: list[TranscriptTag] = []
         self._chapters: str | None = None
-        self._persons: list[PersonTag] = []
+        self._persons: list[Person] = []
         self._explicit: bool | None = None
         self._tags = ItemTags()
 
@@ -343,7 +293,7 @@ class PodcastingEntryExtension(BaseEntryExtension):
     def chapters(self, url: str) -> None:
         self._chapters = url
 
-    def person(self, person: PersonTag) -> None:
+    def person(self, person: Person) -> None:
         self._persons.append(person)
 
     def explicit(self, value: bool) -> None:
