@@ -1,4 +1,5 @@
-"""The command line: a thin layer over the library. The only place that prints errors and exits."""
+"""The command line: a thin layer over the library. The only place that prints errors and picks exit codes:
+`run_main` is the one boundary every entry point (`pipeline`, `python -m pipeline.serve`) goes through."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.errors import PipelineError, UsageError
+from pipeline.errors import INTERRUPTED_EXIT, UNEXPECTED_EXIT, PipelineError, UsageError
 from pipeline.stages import STAGES
 
 log = logging.getLogger("pipeline")
@@ -94,8 +96,16 @@ def _add_common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
 
     parser.add_argument("--root", type=Path, default=default(Path.cwd()),
                         help="project folder holding config/ and episodes/ (default: .)")
-    parser.add_argument("-v", "--verbose", action="store_true", default=default(False), help="log every external command")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default(False),
+                        help="log every external command; implies --traceback")
     parser.add_argument("-q", "--quiet", action="store_true", default=default(False), help="only errors")
+    add_traceback_option(parser, default=default(False))
+
+
+def add_traceback_option(parser: argparse.ArgumentParser, default: object = False) -> None:
+    """`--traceback`, for every entry point that goes through `run_main`."""
+    parser.add_argument("--traceback", action="store_true", default=default,
+                        help="on an error, print the traceback (where it was raised) before the error line")
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
@@ -179,23 +189,59 @@ def run_command(args: argparse.Namespace) -> list[Path]:
     return module.run(context)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _parse(argv: list[str]) -> argparse.Namespace:
     # A stage module (and its options) is imported only when that stage is named on the command line.
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    return build_parser(argv).parse_args(argv)
+
+
+def _execute(args: argparse.Namespace) -> int:
     _configure_logging(args.verbose, args.quiet)
-    try:
-        written = run_command(args)
-    except UsageError as exc:  # one line: what was wrong and what to type
-        print(f"error: {exc.message}; {exc.hint}" if exc.hint else f"error: {exc.message}", file=sys.stderr)
-        return exc.exit_code
-    except PipelineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted; nothing half-written was kept", file=sys.stderr)
-        return 130
-    for path in written:
+    for path in run_command(args):
         log.debug("wrote %s", path)
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_main(_parse, _execute, argv)
+
+
+TRACEBACK_FLAGS = {"--traceback", "-v", "--verbose"}  # looked for by hand only until the parser has read them
+TRACEBACK_ENV = "PIPELINE_TRACEBACK"  # =1: --traceback for every command, e.g. under make (make publish PIPELINE_TRACEBACK=1)
+
+
+def run_main(parse: Callable[[list[str]], argparse.Namespace], body: Callable[[argparse.Namespace], int],
+             argv: Sequence[str] | None = None) -> int:
+    """The one boundary: parse `argv`, run `body`, and turn every exception into an `error: …` line and its exit
+    status (from `pipeline.errors`). An unexpected exception (a bug) gets one line too, and the way to see where it
+    was raised; with --traceback (or -v where an entry point has it, or PIPELINE_TRACEBACK=1) every error's
+    traceback comes first. SystemExit (argparse's usage errors, --help) passes through."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from_env = os.environ.get(TRACEBACK_ENV, "") not in {"", "0"}
+    show_traceback = from_env or not TRACEBACK_FLAGS.isdisjoint(argv)
+    try:
+        args = parse(argv)
+        show_traceback = from_env or args.traceback or getattr(args, "verbose", False)
+        return body(args)
+    except PipelineError as exc:
+        _print_traceback(show_traceback)
+        if isinstance(exc, UsageError):  # one line: what was wrong and what to type
+            print(f"error: {exc.message}; {exc.hint}" if exc.hint else f"error: {exc.message}", file=sys.stderr)
+        else:
+            print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _print_traceback(show_traceback)
+        print("error: interrupted; nothing half-written was kept", file=sys.stderr)
+        return INTERRUPTED_EXIT
+    except Exception as exc:
+        _print_traceback(show_traceback)
+        lines = str(exc).strip().splitlines()
+        what = f"{type(exc).__name__}: {lines[0]}{' …' if len(lines) > 1 else ''}" if lines else type(exc).__name__
+        where = "the traceback is above" if show_traceback else "run again with --traceback to see where"
+        print(f"error: {what} (unexpected; {where})", file=sys.stderr)
+        return UNEXPECTED_EXIT
+
+
+def _print_traceback(wanted: bool) -> None:
+    if wanted:
+        traceback.print_exc(file=sys.stderr)

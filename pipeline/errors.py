@@ -1,9 +1,14 @@
 """One exception hierarchy for the whole pipeline.
 
-The library raises these; only `pipeline.cli` turns them into `error: …` lines and exit codes.
+The library raises these; only `pipeline.cli.run_main`, the one boundary every entry point goes through
+(`pipeline`, `python -m pipeline.serve`), turns them into `error: …` lines and exit codes. Each class carries
+its exit status; the two below belong to no class.
 """
 
 from __future__ import annotations
+
+UNEXPECTED_EXIT = 1  # an exception outside this hierarchy: a bug; --traceback (or -v) shows where it was raised
+INTERRUPTED_EXIT = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it
 
 
 class PipelineError(Exception):

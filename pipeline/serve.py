@@ -1,6 +1,6 @@
 """Serve a published folder over HTTP on this machine, the way a podcast host would.
 
-    python -m pipeline.serve [FOLDER] [--port 8000] [--host 127.0.0.1]
+    python -m pipeline.serve [FOLDER] [--port 8000] [--host 127.0.0.1] [--traceback]
 
 Starlette's StaticFiles (under uvicorn) answers GET, HEAD and byte-range requests, which podcast apps
 and browsers need to seek; Content-Type and Cache-Control come from pipeline.formats.mime, the same
@@ -26,6 +26,8 @@ from starlette.routing import Mount
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import Scope
 
+from pipeline.cli import add_traceback_option, run_main
+from pipeline.errors import UsageError
 from pipeline.formats.mime import cache_control, content_type
 
 
@@ -81,7 +83,7 @@ def running_server(folder: Path, host: str = "127.0.0.1") -> Iterator[str]:
         sock.close()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.serve",
         description="Serve a published folder (the site, the feeds and the media) on this machine, with the right "
@@ -90,14 +92,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("folder", nargs="?", type=Path, default=Path("public"), help="the folder to serve (default: public/)")
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default: 8000)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    args = parser.parse_args(argv)
+    add_traceback_option(parser)
+    return parser.parse_args(argv)
+
+
+def _serve(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():
-        print(f"error: {args.folder}/ does not exist\n  fix: publish first (make publish EPISODE=463), "
-              "or name the folder to serve", file=sys.stderr)
-        return 2
+        raise UsageError(f"{args.folder}/ does not exist",
+                         hint="publish first (make publish EPISODE=463), or name the folder to serve")
     print(f"Serving {args.folder}/ at http://{args.host}:{args.port}/ (Ctrl-C to stop)", file=sys.stderr)
-    make_server(args.folder, host=args.host, port=args.port).run()
+    # uvicorn shuts down on Ctrl-C, then raises it again: here it is how to stop, not an error.
+    with contextlib.suppress(KeyboardInterrupt):
+        make_server(args.folder, host=args.host, port=args.port).run()
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m pipeline.serve`, through the command line's one error boundary (pipeline.cli.run_main)."""
+    return run_main(_parse, _serve, argv)
 
 
 if __name__ == "__main__":
