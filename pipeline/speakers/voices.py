@@ -169,13 +169,7 @@ def cluster_voices(embeddings: np.ndarray, spans: Sequence[np.ndarray], count: S
             refused = margin
             break
         parts += looked[parts.pop(min(second_looks)[1]).tobytes()][1]  # type: ignore[index]
-    while len(parts) > max(1, count.least):
-        margin, a, b = max((_margin(embeddings, parts[a], parts[b], seconds, bar), a, b)
-                           for a in range(len(parts)) for b in range(a + 1, len(parts)))
-        if margin < 0 and len(parts) <= count.most:
-            break
-        parts[a] = parts[a] | parts.pop(b)
-    return _voices(embeddings, parts, seconds, bar, refused)
+    return _voices(embeddings, _join_alike(embeddings, parts, seconds, bar, count.least, count.most), seconds, bar, refused)
 
 
 def _seconds(spans: Sequence[np.ndarray], part: np.ndarray) -> float:
@@ -223,15 +217,10 @@ def second_look(embeddings: np.ndarray, part: np.ndarray, seconds: Callable[[np.
         third[members[thirds == label]] = True
         if third.any():
             parts.append(third)
-    while len(parts) > 1:
-        margin, a, b = max((_margin(embeddings, parts[a], parts[b], seconds, bar), a, b)
-                           for a in range(len(parts)) for b in range(a + 1, len(parts)))
-        if margin < 0:
-            break
-        parts[a] = parts[a] | parts.pop(b)
+    parts = _join_alike(embeddings, parts, seconds, bar)
     if len(parts) < 2 or min(seconds(voice) for voice in parts) < SHORTEST_VOICE_SECONDS:
         return None
-    return margin, parts
+    return _most_alike(embeddings, parts, seconds, bar)[0], parts
 
 
 def _voices(embeddings: np.ndarray, parts: list[np.ndarray], seconds: Callable[[np.ndarray], float], bar: VoiceBar,
@@ -242,6 +231,25 @@ def _voices(embeddings: np.ndarray, parts: list[np.ndarray], seconds: Callable[[
     assignment = np.zeros(embeddings.shape[0], dtype=int)
     for index, part in enumerate(parts):
         assignment[part] = index
-    apart = max((_margin(embeddings, parts[a], parts[b], seconds, bar) for a in range(len(parts))
-                 for b in range(a + 1, len(parts))), default=None)
+    apart = _most_alike(embeddings, parts, seconds, bar)[0] if len(parts) > 1 else None
     return Voices(assignment, apart, refused)
+
+
+def _most_alike(embeddings: np.ndarray, parts: list[np.ndarray], seconds: Callable[[np.ndarray], float],
+                bar: VoiceBar) -> tuple[float, int, int]:
+    """The margin of the two most alike of two or more `parts`, and their indices."""
+    return max((_margin(embeddings, parts[a], parts[b], seconds, bar), a, b)
+               for a in range(len(parts)) for b in range(a + 1, len(parts)))
+
+
+def _join_alike(embeddings: np.ndarray, parts: list[np.ndarray], seconds: Callable[[np.ndarray], float],
+                bar: VoiceBar, least: int = 1, most: int | None = None) -> list[np.ndarray]:
+    """`parts` with the two most alike joined while they are as alike as one voice, or while there are more than
+    `most`, down to `least`."""
+    parts = list(parts)
+    while len(parts) > max(1, least):
+        margin, a, b = _most_alike(embeddings, parts, seconds, bar)
+        if margin < 0 and (most is None or len(parts) <= most):
+            break
+        parts[a] = parts[a] | parts.pop(b)
+    return parts
