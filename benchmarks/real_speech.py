@@ -79,10 +79,11 @@ def _run_child(root: Path, spec: dict[str, Any]) -> dict[str, Any]:
 def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
     """The reference speech of a clean clip: where Silero VAD (faster-whisper's defaults) hears speech in the
     clip alone, at its own level, before it is placed, attenuated and surrounded by other sound."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    from faster_whisper.vad import VadOptions
 
-    found = get_speech_timestamps(samples, VadOptions(speech_pad_ms=0, min_silence_duration_ms=300), sampling_rate=16_000)
-    return [(chunk["start"] / 16_000, chunk["end"] / 16_000) for chunk in found]
+    from pipeline.transcription.vad import vad_spans
+
+    return vad_spans(samples, 0, samples.shape[0], VadOptions(speech_pad_ms=0, min_silence_duration_ms=300))
 
 
 def uncovered(reference: list[tuple[float, float]], words: list[tuple[str, float, float]],
