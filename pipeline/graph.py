@@ -54,7 +54,7 @@ def episode_steps(project: Project, show: ShowConfig, episode: Episode, paths: E
     return [
         Step("audio", "ingest", ("--step", "audio"),
              (*recordings, config("ingest"), *stage_code("ingest")),
-             (paths.normalised_mp3, paths.asr_wav, paths.tracks_json)),
+             (paths.normalised_mp3, paths.soundtrack_m4a, paths.asr_wav, paths.tracks_json)),
         Step("transcribe", "transcribe", (),
              (paths.asr_wav, paths.tracks_json, config("transcribe"), *voices, *stage_code("transcribe")),
              transcripts),
@@ -65,8 +65,8 @@ def episode_steps(project: Project, show: ShowConfig, episode: Episode, paths: E
              (paths.normalised_mp3, paths.chapters_json, config("tags"), cover, *stage_code("ingest")),
              (paths.podcast_mp3,)),
         Step("video", "video", (),
-             (*recordings, paths.normalised_mp3, paths.transcript_json, paths.captions_vtt, config("video"), cover,
-              *stage_code("video")),
+             (*recordings, paths.normalised_mp3, paths.soundtrack_m4a, paths.transcript_json, paths.captions_vtt,
+              config("video"), cover, *stage_code("video")),
              (*videos, paths.video_vtt)),
         # clips.json is written last and lists the clips' videos and posters (how many depends on the episode)
         Step("clips", "clips", (),

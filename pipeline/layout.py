@@ -67,6 +67,10 @@ class EpisodePaths:
         return self.build / "normalised.mp3"
 
     @property
+    def soundtrack_m4a(self) -> Path:  # the same sound as AAC, encoded with it, for the videos to copy
+        return self.build / "soundtrack.m4a"
+
+    @property
     def podcast_mp3(self) -> Path:  # the published MP3: tags, cover art, chapters
         return self.build / f"{self.slug}.mp3"
 

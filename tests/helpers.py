@@ -139,6 +139,7 @@ def prepare_video(project: Project, words: list[Word], seconds: float = 4.0, for
     paths = episode_paths(project, make_context(project, "463").episode)
     paths.build.mkdir(parents=True, exist_ok=True)
     tone(paths.normalised_mp3, seconds=seconds)
+    tone(paths.soundtrack_m4a, seconds=seconds)
     segments = (Segment(" ".join(w.text for w in words), words[0].start, words[-1].end, tuple(words)),) if words else ()
     Transcript(segments=segments, engine="test", model="none", language="en", duration=seconds,
                input_hash="test").save(paths.transcript_json)

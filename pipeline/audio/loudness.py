@@ -6,6 +6,7 @@ Pure: `parse_ebur128`, `audible`, `channel_layout`, `gain_filters`, `next_gain`.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Sequence
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from pipeline.errors import ToolError
 from pipeline.tools.ffmpeg import run_ffmpeg
+
+log = logging.getLogger(__name__)
 
 SILENT_LUFS = -70.0  # a sound measured at or below this (or not at all) is silent
 LIMITER_MARGIN_DB = 1.5  # the limiter works on samples; this much below the true-peak ceiling keeps the MP3 under it
@@ -85,6 +88,7 @@ def find_gain(pcm: Path, peak: float, layout: str, aim: float, gain: float, ceil
     tried: list[tuple[float, float]] = []
     for _ in range(GAIN_SEARCH_STEPS):
         tried.append((gain, loudness(pcm, gain_filters(peak, layout, gain, ceiling))))
+        log.debug("gain %+.2f dB through the limiter: %.2f LUFS (aiming at %.2f)", *tried[-1], aim)
         if abs(aim - tried[-1][1]) <= LOUDNESS_TOLERANCE_LU / 2:
             break
         gain = next_gain(tried, aim)

@@ -19,11 +19,10 @@ from pipeline.audio.loudness import (
     find_gain,
     gain_filters,
     loudness,
-    measure,
     parse_ebur128,
 )
 from pipeline.progress import advance_to, progress_bar
-from pipeline.tools.ffmpeg import run_ffmpeg
+from pipeline.tools.ffmpeg import run_ffmpeg, run_ffmpeg_into, tee_output
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +39,32 @@ class Mp3Format:
     sample_rate: int
     channels: int
 
+    def encoder_args(self) -> list[str]:
+        """ffmpeg's encoder options for this MP3 (LAME)."""
+        return ["-c:a", "libmp3lame", "-b:a", f"{self.bitrate_kbps}k", "-ar", str(self.sample_rate),
+                "-ac", str(self.channels)]
+
     def args(self) -> list[str]:
         """ffmpeg's output options for this MP3 (LAME)."""
-        return ["-c:a", "libmp3lame", "-b:a", f"{self.bitrate_kbps}k", "-ar", str(self.sample_rate),
-                "-ac", str(self.channels), "-f", "mp3"]
+        return [*self.encoder_args(), "-f", "mp3"]
+
+
+@dataclass(frozen=True)
+class AacFormat:
+    """An AAC soundtrack for video (ffmpeg's own encoder): bitrate (kbps)."""
+
+    bitrate_kbps: int
+
+    def encoder_args(self) -> list[str]:
+        return ["-c:a", "aac", "-aac_coder", "fast", "-b:a", f"{self.bitrate_kbps}k"]
+
+
+@dataclass(frozen=True)
+class Soundtrack:
+    """The same sound encoded once more, as AAC in an MP4, beside the MP3 (the videos copy it)."""
+
+    path: Path
+    aac: AacFormat
 
 
 @dataclass(frozen=True)
@@ -74,16 +95,16 @@ def correction(target_lufs: float, true_peak_db: float, result: float, peak: flo
 
 
 def normalise(pcm: Path, mp3: Path, *, integrated: float, peak: float, layout: str, target_lufs: float,
-              true_peak_db: float, mp3_format: Mp3Format, duration: float) -> Normalised:
+              true_peak_db: float, mp3_format: Mp3Format, duration: float, soundtrack: Soundtrack | None = None) -> Normalised:
     """Encode `pcm` (measured at `integrated` LUFS, sample peak `peak` dBFS) to `mp3` at `target_lufs`, true
-    peak at most `true_peak_db`, in `layout`; at most ENCODE_ATTEMPTS encodes."""
+    peak at most `true_peak_db`, in `layout`, and the same sound to `soundtrack`; at most ENCODE_ATTEMPTS encodes."""
     # What the encoder takes off, measured on an excerpt, is added before it: one encode, not two.
     aim = target_lufs + measure_encoder_loss(pcm, mp3, layout, mp3_format, duration)
     gain = target_lufs - integrated
     ceiling = true_peak_db - LIMITER_MARGIN_DB
     for attempt in range(1, ENCODE_ATTEMPTS + 1):
         gain = find_gain(pcm, peak, layout, aim, gain, ceiling)
-        result, true_peak = encode_mp3(pcm, mp3, gain_filters(peak, layout, gain, ceiling), mp3_format, duration)
+        result, true_peak = encode(pcm, mp3, gain_filters(peak, layout, gain, ceiling), mp3_format, duration, soundtrack)
         missed = correction(target_lufs, true_peak_db, result, true_peak)
         if missed is None or attempt == ENCODE_ATTEMPTS:
             break
@@ -106,17 +127,24 @@ def measure_encoder_loss(pcm: Path, mp3: Path, layout: str, mp3_format: Mp3Forma
     return encoder_loss(parse_ebur128(stderr)[0], loudness(mp3))
 
 
-def encode_mp3(pcm: Path, target: Path, filters: str, mp3_format: Mp3Format, duration: float) -> tuple[float, float]:
-    """Encode `pcm` through `filters` to MP3; return the loudness (LUFS) and true peak (dBTP) of the MP3 as decoded.
+def encode(pcm: Path, target: Path, filters: str, mp3_format: Mp3Format, duration: float,
+           soundtrack: Soundtrack | None = None) -> tuple[float, float]:
+    """Encode `pcm` through `filters` to MP3 (and to `soundtrack`); return the loudness (LUFS) and true peak
+    (dBTP) of the MP3 as decoded.
 
-    Measured on the MP3 itself: at 128 kbps LAME takes about 0.4 LU off what goes in.
+    Measured on the MP3 itself (at 128 kbps LAME takes about 0.4 LU off what goes in), while it is encoded: the
+    tee muxer writes it to `target` and to a pipe that a second ffmpeg decodes and measures. ffmpeg runs each
+    encoder on a thread of its own, so the AAC costs little time beside the MP3.
     """
+    outputs = f"{tee_output(target, 'mp3', write_xing='1')}|{tee_output(Path('pipe:1'), 'mp3')}"
+    split = "asplit=2[mp3][aac]" if soundtrack else "anull[mp3]"
+    args: list[str | Path] = ["-i", pcm, "-filter_complex", f"[0:a:0]{filters},{split}",
+                              "-map", "[mp3]", *mp3_format.encoder_args(), "-map_metadata", "-1", "-f", "tee", outputs]
+    if soundtrack:
+        args += ["-map", "[aac]", *soundtrack.aac.encoder_args(), "-map_metadata", "-1", "-f", "mp4", soundtrack.path]
     with progress_bar(duration, "normalise loudness") as bar:
-        run_ffmpeg(
-            [
-                "-i", pcm, "-af", filters, *mp3_format.args(), "-map_metadata", "-1", "-write_xing", "1", target,
-            ],
-            what="normalising loudness",
-            on_progress=lambda seconds: advance_to(bar, seconds),
-        )
-    return measure(target, true_peak=True)
+        _encoded, measured = run_ffmpeg_into(
+            args, ["-f", "mp3", "-i", "pipe:0", "-af", "ebur128=framelog=quiet:peak=true", "-f", "null", "-"],
+            what="normalising loudness", on_progress=lambda seconds: advance_to(bar, seconds))
+    integrated, true_peak = parse_ebur128(measured)
+    return integrated, true_peak if true_peak is not None else float("-inf")

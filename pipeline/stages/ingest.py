@@ -2,7 +2,8 @@
 
 Two steps, so Make can redo the cheap one alone:
   audio  decode once: loudness, silences, asr.wav (16 kHz mono) and a WAV of the sound; then gain and a
-         limiter on that WAV → normalised.mp3 (a multitrack recording's tracks are levelled and mixed first)
+         limiter on that WAV → normalised.mp3, and soundtrack.m4a (AAC, for the videos) in the same pass
+         (a multitrack recording's tracks are levelled and mixed first)
   tags   normalised.mp3 + ID3v2.4 tags, cover art and chapters (once chapters.json exists) → <slug>.mp3
 
 The audio work is in pipeline.audio (decode, normalise, mix, tags); this module says what goes where.
@@ -20,7 +21,7 @@ from pipeline.atomic import atomic_path, write_text
 from pipeline.audio.decode import decode_recording
 from pipeline.audio.loudness import channel_layout
 from pipeline.audio.mix import mix_tracks, tracks_report
-from pipeline.audio.normalise import Mp3Format, normalise
+from pipeline.audio.normalise import AacFormat, Mp3Format, Soundtrack, normalise
 from pipeline.audio.silence import check_silence
 from pipeline.audio.tags import EpisodeTags, mp3_duration, write_tags
 from pipeline.context import Context
@@ -70,16 +71,17 @@ def make_audio(ctx: Context) -> list[Path]:
                 log.warning("%s", warning)
             log.info("measured %.1f LUFS, sample peak %.1f dBFS; normalising to %s LUFS",
                      measurement.integrated, measurement.peak, settings.loudness_lufs)
-            with atomic_path(paths.normalised_mp3) as mp3_tmp:
+            with atomic_path(paths.normalised_mp3) as mp3_tmp, atomic_path(paths.soundtrack_m4a) as aac_tmp:
                 normalise(pcm, mp3_tmp, integrated=measurement.integrated, peak=measurement.peak, layout=layout,
                           target_lufs=settings.loudness_lufs, true_peak_db=settings.true_peak_db,
                           mp3_format=Mp3Format(settings.bitrate_kbps, settings.sample_rate, settings.channels),
-                          duration=info.duration)
+                          duration=info.duration,
+                          soundtrack=Soundtrack(aac_tmp, AacFormat(ctx.show.video.audio_bitrate_kbps)))
                 write_text(paths.tracks_json, json.dumps(tracks, indent=1, ensure_ascii=False) + "\n")
     finally:
         pcm.unlink(missing_ok=True)
         mix.unlink(missing_ok=True)
-    return [paths.asr_wav, paths.normalised_mp3, paths.tracks_json]
+    return [paths.asr_wav, paths.normalised_mp3, paths.soundtrack_m4a, paths.tracks_json]
 
 
 def mix_recording(ctx: Context, mix: Path, layout: str) -> tuple[Path, dict[str, object]]:

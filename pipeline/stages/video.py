@@ -28,7 +28,7 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.tools.media import probe
     from pipeline.video.audiogram import background, load_cover
     from pipeline.video.captions import CaptionPainter
-    from pipeline.video.renderer import Bar, RenderSpec, render
+    from pipeline.video.renderer import Bar, RenderSpec, render_formats
     from pipeline.video.style import caption_style, even
     from pipeline.video.subtitles import iso639_2
 
@@ -45,9 +45,10 @@ def run(ctx: Context) -> list[Path]:
         formats = [f for f in formats if f.name in wanted]
 
     audio = paths.normalised_mp3
-    if not audio.is_file():
-        raise InputError(f"{audio}: no normalised audio yet",
-                         hint=f"run the ingest stage first: pipeline ingest {ctx.episode.id}")
+    for made in (audio, paths.soundtrack_m4a):
+        if not made.is_file():
+            raise InputError(f"{made}: no normalised audio yet",
+                             hint=f"run the ingest stage first: pipeline ingest {ctx.episode.id}")
     duration = probe(audio).duration
     recording = probe(ctx.episode.recording)
     transcript = Transcript.load(paths.transcript_json)
@@ -63,6 +64,7 @@ def run(ctx: Context) -> list[Path]:
     written = [paths.video_vtt]
 
     fps = float(settings.fps) if audiogram else (recording.frame_rate or float(settings.fps))
+    specs: list[RenderSpec] = []
     with tempfile.TemporaryDirectory(prefix="video-") as scratch:
         for video_format in formats:
             width, height = (even(side) for side in video_format.size(None if audiogram else recording.display_size))
@@ -73,12 +75,12 @@ def run(ctx: Context) -> list[Path]:
                 picture = Path(scratch) / f"background-{video_format.name}.png"
                 still.save(picture)
                 progress = Bar(layout.progress, style.highlight_color)
-            spec = RenderSpec(
+            specs.append(RenderSpec(
                 output=paths.video_mp4(video_format.name), audio=audio, duration=duration,
                 width=width, height=height, fps=fps, cues=cues, style=style,
                 picture=picture, picture_is_still=audiogram, progress=progress,
                 subtitles=paths.video_vtt if cues else None, language=iso639_2(ctx.show.language),
                 crf=settings.crf, preset=settings.preset, audio_bitrate_kbps=settings.audio_bitrate_kbps,
-            )
-            written.append(render(spec, description=f"video {video_format.name}"))
+            ))
+        written += render_formats(specs, [f"video {video_format.name}" for video_format in formats], paths.soundtrack_m4a)
     return written

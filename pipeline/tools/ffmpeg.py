@@ -10,7 +10,9 @@ import shlex
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ToolError
 
@@ -41,9 +43,39 @@ def run_ffmpeg(
 
     `what` names the job for error messages. `on_progress` receives seconds of media processed.
     """
-    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", *map(str, args)]
+    return _finish(_start(args), what, on_progress)
+
+
+def run_ffmpeg_into(
+    args: Sequence[str | Path],
+    into: Sequence[str | Path],
+    *,
+    what: str,
+    on_progress: Callable[[float], None] | None = None,
+) -> tuple[str, str]:
+    """Run ffmpeg with `args`, which write to pipe:1, and at the same time a second one with `into`, which reads
+    pipe:0: the second works on what the first makes while it makes it (on another core). Return both stderrs;
+    ToolError if either fails."""
+    first = _start(args, stdout=subprocess.PIPE)
+    assert first.stdout is not None
+    second = _start(into, stdin=first.stdout)
+    first.stdout.close()  # the second holds the pipe now; if it dies, the first gets a broken pipe
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        read = pool.submit(_finish, second, f"{what} (reading)", None)
+        made = _finish(first, what, on_progress)
+        return made, read.result()
+
+
+def _start(args: Sequence[str | Path], stdin: Any = subprocess.DEVNULL,
+           stdout: Any = subprocess.DEVNULL) -> subprocess.Popen[str]:
+    reads_stdin = stdin is not subprocess.DEVNULL
+    command = [ffmpeg_exe(), "-hide_banner", *([] if reads_stdin else ["-nostdin"]), "-y", *map(str, args)]
     log.debug("running %s", shlex.join(command))
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
+    return subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, text=True, errors="replace")
+
+
+def _finish(process: subprocess.Popen[str], what: str, on_progress: Callable[[float], None] | None) -> str:
+    """Read `process`'s stderr to the end (progress from its time= lines); its stderr, or ToolError if it failed."""
     assert process.stderr is not None
     lines: list[str] = []
     buffer = ""
@@ -61,6 +93,16 @@ def run_ffmpeg(
         tail = "\n".join(line for line in lines[-15:] if line.strip())
         raise ToolError(f"ffmpeg failed while {what} (exit {process.returncode}):\n{tail}")
     return stderr
+
+
+def tee_output(path: Path, muxer: str, **options: str) -> str:
+    """One output of ffmpeg's tee muxer: `path` written by `muxer` with its `options`, the characters the tee
+    muxer reads escaped."""
+    def escaped(text: str) -> str:
+        return re.sub(r"([\\|\[\]:=])", r"\\\1", text)
+
+    settings = ":".join(f"{key}={escaped(value)}" for key, value in {"f": muxer, **options}.items())
+    return f"[{settings}]{escaped(str(path))}"
 
 
 def feed_ffmpeg(args: Sequence[str | Path], chunks: Iterable[bytes | memoryview], *, what: str) -> str:

@@ -2,7 +2,8 @@
 
 One ffmpeg process decodes the picture, scales and pads it to the frame, draws the progress bar, blends
 the caption band that arrives on stdin as yuva420p, encodes H.264 + AAC and muxes a mov_text subtitle
-track, with +faststart. Python only sends the small caption band.
+track, with +faststart. Python only sends the small caption band. An episode's videos (`render_formats`) are
+rendered as pictures alone, and ingest's AAC soundtrack is copied into each.
 
 Over a recording, every frame of the recording's rate is sent (most of them the same array again). Over a
 still picture (an audiogram) the picture changes only when the captions do, so only those frames are sent,
@@ -15,6 +16,7 @@ grid of the configured rate, so a caption appears on the same frame as in a cons
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import atomic_path
+from pipeline.audio.normalise import AacFormat
 from pipeline.formats.captions import Cue
 from pipeline.progress import advance_to, progress_bar
 from pipeline.tools.ffmpeg import feed_ffmpeg, run_ffmpeg
@@ -105,13 +108,17 @@ def filter_graph(spec: RenderSpec, band: Box | None, caption_input: int, overlay
     return ";".join(chain)
 
 
-def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None) -> list[str]:
+def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None, *, sound: bool = True) -> list[str]:
+    """One render's ffmpeg command line; without `sound`, the picture alone (no audio, no subtitles), to be muxed
+    with a soundtrack encoded elsewhere (`mux`)."""
     # Progress comes from the frames we send; without a caption pipe, from ffmpeg's own stats lines.
     args: list[str | Path] = ["-nostats" if band is not None else "-stats", "-loglevel", "warning"]
     seek = ["-ss", f"{spec.audio_start:.3f}"] if spec.audio_start else []
     args += ["-i", spec.picture] if spec.picture_is_still else [*seek, "-i", spec.picture]
-    args += [*seek, "-i", spec.audio]
-    inputs = 2
+    inputs = 1
+    if sound:
+        args += [*seek, "-i", spec.audio]
+        inputs += 1
     caption_input = -1
     if band is not None:
         if spec.picture_is_still:  # the frames that change, with their times
@@ -124,21 +131,31 @@ def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None) -> list[s
     if spec.overlay is not None:
         args += ["-i", spec.overlay]
         overlay_input, inputs = inputs, inputs + 1
-    subtitle_input = -1
-    if spec.subtitles is not None:
+    if sound and spec.subtitles is not None:
         args += ["-i", spec.subtitles]
-        subtitle_input = inputs
-    args += ["-filter_complex", filter_graph(spec, band, caption_input, overlay_input), "-map", "[v]", "-map", "1:a:0"]
-    if subtitle_input >= 0:
-        args += ["-map", f"{subtitle_input}:s:0", "-c:s", "mov_text", "-metadata:s:s:0", f"language={spec.language}",
-                 "-metadata:s:s:0", "handler_name=Captions"]
+    args += ["-filter_complex", filter_graph(spec, band, caption_input, overlay_input), "-map", "[v]"]
+    if sound:
+        args += ["-map", "1:a:0", *_subtitle_track(spec, inputs)]
     args += [
         "-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-pix_fmt", "yuv420p",
         "-profile:v", "high", *(["-fps_mode", "passthrough"] if spec.picture_is_still else ["-r", frame_rate(spec.fps)]),
-        "-c:a", "aac", "-aac_coder", "fast", "-b:a", f"{spec.audio_bitrate_kbps}k",
-        "-t", f"{spec.duration:.3f}", "-movflags", "+faststart", "-f", "mp4", target,
     ]
+    if sound:
+        args += [*_aac(spec), "-movflags", "+faststart"]
+    args += ["-t", f"{spec.duration:.3f}", "-f", "mp4", target]
     return [str(arg) for arg in args]
+
+
+def _aac(spec: RenderSpec) -> list[str]:
+    return AacFormat(spec.audio_bitrate_kbps).encoder_args()
+
+
+def _subtitle_track(spec: RenderSpec, index: int) -> list[str]:
+    """The WebVTT (input `index`) as a soft mov_text track; nothing without subtitles."""
+    if spec.subtitles is None:
+        return []
+    return ["-map", f"{index}:s:0", "-c:s", "mov_text", "-metadata:s:s:0",
+            f"language={spec.language}", "-metadata:s:s:0", "handler_name=Captions"]
 
 
 def _frames(clip: CaptionClip, duration: float, fps: float, description: str) -> Iterator[memoryview]:
@@ -172,22 +189,48 @@ def _reporting(frames: Iterator[tuple[int, Any]], fps: float, bar: Any) -> Itera
 
 
 def render(spec: RenderSpec, description: str = "rendering video") -> Path:
-    """Write `spec.output` atomically; ToolError if ffmpeg fails, nothing left behind."""
+    """Write `spec.output` atomically, picture and sound in one ffmpeg; ToolError if ffmpeg fails, nothing left
+    behind."""
+    with atomic_path(spec.output) as target:
+        _render_to(spec, target, description, sound=True)
+    return spec.output
+
+
+def render_formats(specs: Sequence[RenderSpec], descriptions: Sequence[str], soundtrack: Path) -> list[Path]:
+    """Renders of one sound in several formats (an episode's videos), each written atomically: the pictures are
+    rendered alone and `soundtrack`, that sound already encoded as AAC (by ingest, beside the MP3), is copied
+    into each. ffmpeg's AAC encoder uses one core: about 70 s of a two-hour episode, once instead of per format."""
+    with tempfile.TemporaryDirectory(prefix="render-") as scratch:
+        for index, (spec, description) in enumerate(zip(specs, descriptions, strict=True)):
+            picture = Path(scratch) / f"picture-{index}.mp4"
+            _render_to(spec, picture, description, sound=False)
+            with atomic_path(spec.output) as target:
+                mux(picture, soundtrack, spec, target)
+    return [spec.output for spec in specs]
+
+
+def mux(picture: Path, soundtrack: Path, spec: RenderSpec, target: Path) -> None:
+    """A picture-only MP4 and an AAC soundtrack copied into `target`, with `spec`'s subtitles, +faststart."""
+    subtitles: list[str | Path] = ["-i", spec.subtitles] if spec.subtitles is not None else []
+    run_ffmpeg(["-loglevel", "warning", "-i", picture, "-i", soundtrack, *subtitles, "-map", "0:v:0", "-map", "1:a:0",
+                *_subtitle_track(spec, 2), "-c:v", "copy", "-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", target],
+               what=f"muxing {spec.output.name}")
+
+
+def _render_to(spec: RenderSpec, target: Path, description: str, *, sound: bool) -> None:
     width, height = even(spec.width), even(spec.height)
     if (width, height) != (spec.width, spec.height):
         spec = replace(spec, width=width, height=height)
     what = f"rendering {spec.output.name}"
-    with atomic_path(spec.output) as target:
-        if spec.picture_is_still:  # even without captions: the band's frames are the video's clock
-            clip = CaptionClip(spec.style, width, height, spec.cues, spec.duration)
-            args = ffmpeg_arguments(spec, target, clip.painter.band)
-            feed_ffmpeg(args, _changed_frames(clip, spec, description), what=what)
-        elif spec.cues:
-            clip = CaptionClip(spec.style, width, height, spec.cues, spec.duration)
-            args = ffmpeg_arguments(spec, target, clip.painter.band)
-            feed_ffmpeg(args, _frames(clip, spec.duration, spec.fps, description), what=what)
-        else:
-            args = ffmpeg_arguments(spec, target, None)
-            with progress_bar(math.ceil(spec.duration), description) as bar:
-                run_ffmpeg(args, what=what, on_progress=lambda seconds: advance_to(bar, seconds))
-    return spec.output
+    if spec.picture_is_still:  # even without captions: the band's frames are the video's clock
+        clip = CaptionClip(spec.style, width, height, spec.cues, spec.duration)
+        args = ffmpeg_arguments(spec, target, clip.painter.band, sound=sound)
+        feed_ffmpeg(args, _changed_frames(clip, spec, description), what=what)
+    elif spec.cues:
+        clip = CaptionClip(spec.style, width, height, spec.cues, spec.duration)
+        args = ffmpeg_arguments(spec, target, clip.painter.band, sound=sound)
+        feed_ffmpeg(args, _frames(clip, spec.duration, spec.fps, description), what=what)
+    else:
+        args = ffmpeg_arguments(spec, target, None, sound=sound)
+        with progress_bar(math.ceil(spec.duration), description) as bar:
+            run_ffmpeg(args, what=what, on_progress=lambda seconds: advance_to(bar, seconds))
