@@ -21,6 +21,7 @@ from pipeline.audio.loudness import (
     gain_filters,
     loudness,
     next_gain,
+    next_gains,
     parse_ebur128,
 )
 from pipeline.audio.mix import TRACK_LEVEL_LUFS, Track, mix_graph, track_gain, tracks_report
@@ -94,6 +95,8 @@ def test_the_gain_search_steps_by_the_difference_then_by_the_secant() -> None:
     assert next_gain([(6.0, -18.0), (8.0, -18.0)], -16.0) == pytest.approx(28.0)
     # the same gain tried twice: a plain step
     assert next_gain([(6.0, -18.0), (6.0, -18.0)], -16.0) == 8.0
+    # two at once: the secant through the two nearest the aim, and half a step past it
+    assert next_gains([(6.0, -18.0), (12.0, -16.5), (8.0, -17.0)], -16.0) == pytest.approx((16.0, 18.0))
 
 
 def test_the_encode_is_corrected_only_when_it_misses() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from pipeline.config.show import CaptionSettings
@@ -11,7 +13,7 @@ from pipeline.formats.subtitles import paragraphs, podcasting20, srt_text, vtt_t
 from pipeline.formats.transcript import Transcript, Word, group_words
 from pipeline.speakers.known import count_from_config
 from pipeline.speakers.people import episode_people
-from pipeline.speakers.turns import active_speakers, label_words, runs, second_voices, smooth, speaker_names
+from pipeline.speakers.turns import active_speakers, label_words, runs, second_voices, smooth, speaker_names, speaker_of
 
 
 def words(text: str, start: float = 0.0, step: float = 0.4, speaker: str | None = None) -> list[Word]:
@@ -29,6 +31,17 @@ def test_runs_and_smoothing_remove_flickers_but_keep_silence() -> None:
 
 def test_smoothing_leaves_a_lone_voice_alone() -> None:
     assert smooth(["A", "A", None, "A"], 0.1) == ["A", "A", None, "A"]
+
+
+def test_words_are_labelled_from_the_nearby_turns_as_from_all_of_them() -> None:
+    rng = random.Random(7)
+    turns = sorted((start, start + rng.choice([0.3, 2.0, 9.0, 60.0]), rng.choice(["S1", "S2", "S3"]))
+                   for start in (rng.uniform(0, 600) for _ in range(300)))
+    spoken = [Word("w", start, start + rng.uniform(0.05, 1.5)) for start in sorted(rng.uniform(-5, 700) for _ in range(2000))]
+    names = {"S1": "One", "S2": "Two", "S3": "Three"}
+    labelled = label_words(spoken, turns, names)
+    assert [word.speaker for word in labelled] == [names.get(speaker_of(w.start, w.end, turns) or "") for w in spoken]
+    assert {word.speaker for word in labelled} >= {"One", "Two", "Three", None}
 
 
 def test_a_word_goes_to_the_voice_covering_most_of_it() -> None:

@@ -1,6 +1,6 @@
 """Loudness (EBU R128, measured by ffmpeg's ebur128) and the gain that brings a sound to a target.
 
-Pure: `parse_ebur128`, `audible`, `channel_layout`, `gain_filters`, `next_gain`. Through ffmpeg: `measure`,
+Pure: `parse_ebur128`, `audible`, `channel_layout`, `gain_filters`, `next_gain`, `next_gains`. Through ffmpeg: `measure`,
 `loudness`, `find_gain`.
 """
 
@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.errors import ToolError
+from pipeline.parallel import in_parallel
 from pipeline.tools.ffmpeg import run_ffmpeg
 
 log = logging.getLogger(__name__)
 
 SILENT_LUFS = -70.0  # a sound measured at or below this (or not at all) is silent
 LIMITER_MARGIN_DB = 1.5  # the limiter works on samples; this much below the true-peak ceiling keeps the MP3 under it
-GAIN_SEARCH_STEPS = 4  # measurements of the limited sound, at most, to find its gain
+GAIN_SEARCH_ROUNDS = 3  # rounds of two measurements of the limited sound at once (two cores), at most, to find its gain
 LOUDNESS_TOLERANCE_LU = 0.3  # an MP3 further than this from the target (limiter, encoder) is encoded again, gain corrected
 
 
@@ -79,17 +80,34 @@ def loudness(source: Path, filters: str = "anull") -> float:
     return measure(source, filters)[0]
 
 
+def next_gains(tried: Sequence[tuple[float, float]], aim: float) -> tuple[float, float]:
+    """The next two gains to try at once, from the (gain, loudness) pairs tried so far: the secant's guess through
+    the two nearest the aim, and a step past it by half its distance from the nearest (the limiter takes more off
+    as the gain grows, so the secant tends to fall short: the two then bracket the aim)."""
+    nearest = sorted(tried, key=lambda pair: abs(aim - pair[1]))[:2]
+    guess = next_gain(nearest[::-1], aim)
+    return guess, guess + (guess - nearest[0][0]) / 2
+
+
 def find_gain(pcm: Path, peak: float, layout: str, aim: float, gain: float, ceiling: float) -> float:
     """The gain that brings `pcm` (sample peak `peak` dBFS) to `aim` LUFS, starting from `gain`. Linear gain is
     exact; where the limiter works, it takes some loudness off, so the gain is found by measuring the limited
-    sound (no encoding) and correcting (`next_gain`)."""
-    if peak + gain <= ceiling:
+    sound (no encoding) and correcting (`next_gains`), two gains at a time: first the linear one and the one
+    that would put the peaks as far over the ceiling again."""
+    overshoot = peak + gain - ceiling
+    if overshoot <= 0:
         return gain
+
+    def measured(candidate: float) -> tuple[float, float]:
+        return candidate, loudness(pcm, gain_filters(peak, layout, candidate, ceiling))
+
     tried: list[tuple[float, float]] = []
-    for _ in range(GAIN_SEARCH_STEPS):
-        tried.append((gain, loudness(pcm, gain_filters(peak, layout, gain, ceiling))))
-        log.debug("gain %+.2f dB through the limiter: %.2f LUFS (aiming at %.2f)", *tried[-1], aim)
-        if abs(aim - tried[-1][1]) <= LOUDNESS_TOLERANCE_LU / 2:
+    candidates = (gain, gain + overshoot)
+    for _ in range(GAIN_SEARCH_ROUNDS):
+        tried += in_parallel(measured, candidates, 2)
+        for pair in tried[-2:]:
+            log.debug("gain %+.2f dB through the limiter: %.2f LUFS (aiming at %.2f)", *pair, aim)
+        if min(abs(aim - loudness) for _gain, loudness in tried) <= LOUDNESS_TOLERANCE_LU / 2:
             break
-        gain = next_gain(tried, aim)
+        candidates = next_gains(tried, aim)
     return min(tried, key=lambda pair: abs(aim - pair[1]))[0]

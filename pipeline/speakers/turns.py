@@ -6,8 +6,9 @@ a track's speaker); names are what the listener reads ("Dana Reyes", "Speaker 2"
 
 from __future__ import annotations
 
+import bisect
 import itertools
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -98,8 +99,29 @@ def speaker_of(start: float, end: float, turns: Sequence[Turn]) -> str | None:
 
 def label_words(words: Sequence[Word], turns: Sequence[Turn], names: Mapping[str, str | None]) -> list[Word]:
     """Every word with the name of the voice that covers most of its time (a turn never splits a word)."""
-    return [replace(word, speaker=names.get(label) if (label := speaker_of(word.start, word.end, turns)) else None)
+    near = turns_near(turns)
+    return [replace(word, speaker=names.get(label) if (label := speaker_of(word.start, word.end, near(word))) else None)
             for word in words]
+
+
+def turns_near(turns: Sequence[Turn]) -> Callable[[Word], list[Turn]]:
+    """For a word, the turns within NEAREST_TURN_SECONDS of it, in order: all that `speaker_of` can choose from.
+    Found by bisection (a two-hour episode has thousands of turns and words)."""
+    ordered = sorted(turns)
+    starts = [start for start, _end, _label in ordered]
+    reach = list(itertools.accumulate((end for _start, end, _label in ordered), max))  # the latest end so far
+
+    def near(word: Word) -> list[Turn]:
+        first, last = word.start - NEAREST_TURN_SECONDS, word.end + NEAREST_TURN_SECONDS
+        found = []
+        index = bisect.bisect_right(starts, last) - 1
+        while index >= 0 and reach[index] >= first:
+            if ordered[index][1] >= first:
+                found.append(ordered[index])
+            index -= 1
+        return found[::-1]
+
+    return near
 
 
 def first_appearance(turns: Sequence[Turn]) -> list[str]:
