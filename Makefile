@@ -90,42 +90,17 @@ publish ingest transcribe notes video clips feed validate:
 else
 # ---------------------------------------------------------------- inner level: real file targets for one episode
 B := build/$(EPISODE)
-CFG := $(B)/config
-COVER :=
-MP3 :=
-VIDEOS :=
-VIDEO_VTT :=
-FEED_CODE :=
-VALIDATE_CODE :=
-PUBLISH_CODE :=
-# The episode's steps (what each reads and writes) come from the stage table, pipeline/graph.py, which the
-# catalogue runner (pipeline catalogue, on Ray) walks too: check-config writes them here as rules. So does
-# every stage's code (the modules it imports, derived by pipeline/code_deps.py), the show-level ones' included.
+# Every rule, the episode's steps and the show's (feed, validate, publish: what each reads and writes, its code
+# included), comes from the stage table, pipeline/graph.py, which the catalogue runner (pipeline catalogue, on
+# Ray) walks too: check-config writes them here, so make and the catalogue cannot disagree on what to build.
 include $(B)/episode.mk
 
-FEEDS := build/feed.xml build/feed-video.xml build/site/index.html
-
-ingest: $(MP3) $(AUDIO_FILES)
+ingest: $(AUDIO_FILES) $(TAGS_FILES)
 transcribe: $(TRANSCRIBE_FILES)
 notes: $(NOTES_FILES)
 video: $(VIDEO_FILES)
 clips: $(CLIPS_FILES)
-feed: $(FEEDS)
-validate: build/validation.txt
-publish: build/published.txt
-
-# The feeds and the site cover every built episode, so they depend on all of them.
-$(FEEDS) &: $(MP3) $(VIDEOS) $(NOTES_FILES) $(TRANSCRIBE_FILES) $(CLIPS_FILES) $(wildcard build/*/config/feed.json) $(wildcard build/*/*.mp3) \
-		$(COVER) $(FEED_CODE)
-	$(PIPELINE) feed $(EPISODE)
-
-build/validation.txt: $(FEEDS) $(VALIDATE_CODE)
-	$(PIPELINE) validate $(EPISODE) 2>&1 | tee $@.part || { rm -f $@.part; exit 1; }
-	@mv $@.part $@
-
-# The publish report is the target: re-running with nothing changed uploads nothing and does no work.
-build/published.txt: build/validation.txt $(FEEDS) $(MP3) $(VIDEOS) $(VIDEO_VTT) $(NOTES_FILES) $(TRANSCRIBE_FILES) $(CLIPS_FILES) \
-		$(CFG)/publish.json $(PUBLISH_CODE)
-	$(PIPELINE) publish $(EPISODE) 2>&1 | tee $@.part || { rm -f $@.part; exit 1; }
-	@mv $@.part $@
+feed: $(FEED_FILES)
+validate: $(VALIDATE_FILES)
+publish: $(PUBLISH_FILES)
 endif

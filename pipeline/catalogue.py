@@ -33,7 +33,7 @@ from pipeline.config.load import Loaded, load_project
 from pipeline.config.show import S3Settings
 from pipeline.context import Context
 from pipeline.errors import BatchError, InputError, PipelineError
-from pipeline.graph import SHOW_STAGES, Step, episode_steps, out_of_date
+from pipeline.graph import SHOW_STAGES, Step, episode_steps, out_of_date, published_files, show_steps
 from pipeline.layout import Project, episode_paths
 from pipeline.progress import progress_bar
 from pipeline.slices import write_make_fragment, write_slices
@@ -261,16 +261,22 @@ def run_catalogue(project: Project, ids: Sequence[str] = (), *, workers: int | N
 
 
 def _show_stages(project: Project, results: list[EpisodeResult], stages: Sequence[str]) -> list[str]:
-    """feed, validate and publish once, for the episodes that were built (each stage decides what changed)."""
+    """The show's steps (pipeline.graph.show_steps) over the episodes that were built, each that is out of date
+    and among `stages`, in order, as make runs them; the last good episode stands in for the show."""
     good = [result.episode for result in results if not result.error]
     if not good or not stages:
         return []
     loaded = load_project(project, keep_going=True)
+    episode_files: list[Path] = []
+    for episode_id in good:
+        paths = episode_paths(project, loaded.episodes[episode_id])
+        episode_files += published_files(episode_steps(project, loaded.show, loaded.episodes[episode_id], paths), paths)
+    publish_config = episode_paths(project, loaded.episodes[good[-1]]).config_slice("publish")
     ran = []
-    for stage in stages:
-        module = STAGES[stage].load()
-        module.run(Context.create(project, loaded, good[-1]))
-        ran.append(stage)
+    for step in show_steps(project, loaded.show, episode_files, publish_config):
+        if step.stage in stages and out_of_date(step):
+            run_step(project, loaded, good[-1], step)
+            ran.append(step.stage)
     return ran
 
 

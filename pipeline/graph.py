@@ -6,8 +6,9 @@ is out of date, for both, when one of its files is missing or older than somethi
 inputs, its config slice, its code). A step's code is derived from what its stage module imports
 (pipeline.code_deps), so it cannot drift from the code that runs.
 
-The show-level steps (feed, validate, publish) depend on every episode and stay in the Makefile, which
-gets their code from here too (FEED_CODE, VALIDATE_CODE, PUBLISH_CODE in episode.mk).
+The show's steps (feed, validate, publish: `show_steps`) run once for all episodes and read every built
+episode's files; they are stated here too, and written into the same episode.mk as rules, so the Makefile
+holds no rule of its own, only the targets a creator types. The catalogue walks them after its episodes.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from pathlib import Path
 from pipeline.code_deps import module_files
 from pipeline.config.episode import Episode
 from pipeline.config.show import ShowConfig
-from pipeline.layout import EpisodePaths, Project
+from pipeline.layout import EpisodePaths, Project, feed_path, site_dir, video_feed_path
 from pipeline.stages import STAGES
 
-SHOW_STAGES = ("feed", "validate", "publish")  # run once for the whole show, after the episodes
+SHOW_STAGES = ("feed", "validate", "publish")  # run once for the whole show, after the episodes (show_steps)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Step:
     options: tuple[str, ...]
     reads: tuple[Path, ...]
     writes: tuple[Path, ...]
+    report: bool = False  # what the command says is its one file (validate, publish): written whole or not at all
 
 
 def stage_code(stage: str) -> tuple[Path, ...]:
@@ -75,6 +77,28 @@ def episode_steps(project: Project, show: ShowConfig, episode: Episode, paths: E
     ]
 
 
+def published_files(steps: Sequence[Step], paths: EpisodePaths) -> tuple[Path, ...]:
+    """What of an episode's build the show's steps read: every file its steps write but the ingest WAVs and the
+    untagged MP3 (tags, video, notes, transcripts, clips), and its feed slice."""
+    kept = [path for step in steps if step.name != "audio" for path in step.writes]
+    return (*kept, paths.config_slice("feed"))
+
+
+def show_steps(project: Project, show: ShowConfig, episode_files: Sequence[Path], publish_config: Path) -> list[Step]:
+    """The show's steps, in order: the feeds and the site from every episode's `episode_files` (what
+    `published_files` gives for each), their validation, and the publication (`publish_config`: where to)."""
+    feeds = (feed_path(project), video_feed_path(project), site_dir(project) / "index.html")
+    validation = project.build_dir / "validation.txt"
+    steps = [
+        Step("feed", "feed", (), (*episode_files, project.resolve(show.cover), *stage_code("feed")), feeds),
+        Step("validate", "validate", (), (*feeds, *stage_code("validate")), (validation,), report=True),
+        Step("publish", "publish", (), (validation, *feeds, *episode_files, publish_config, *stage_code("publish")),
+             (project.build_dir / "published.txt",), report=True),
+    ]
+    assert tuple(step.name for step in steps) == SHOW_STAGES
+    return steps
+
+
 def out_of_date(step: Step) -> bool:
     """make's rule: a file it writes is missing, or something it reads is newer than the oldest of them."""
     try:
@@ -86,19 +110,22 @@ def out_of_date(step: Step) -> bool:
 
 
 def make_rules(project: Project, steps: Sequence[Step], episode_id: str) -> str:
-    """The steps as make rules (grouped targets, one recipe each), a variable per step for its files, and one
-    per show-level stage for its code."""
+    """The steps as make rules (grouped targets, one recipe each) and a variable per step for its files. A
+    report step's output goes to the screen and, through a part file renamed at the end, to its file."""
 
     def files(paths: Sequence[Path]) -> str:
-        return " ".join(make_path(project, path) for path in paths)
+        return " ".join(make_path(project, path) for path in dict.fromkeys(paths))
 
     lines = ["# Written by `pipeline check-config` from pipeline.graph; do not edit.", ""]
     lines += [f"{step.name.upper()}_FILES := {files(step.writes)}" for step in steps]
-    lines += [f"{stage.upper()}_CODE := {files(stage_code(stage))}" for stage in SHOW_STAGES]  # the Makefile's own rules
     lines.append("")
     for step in steps:
+        command = f"$(PIPELINE) {' '.join([step.stage, episode_id, *step.options])}"
         lines.append(f"{files(step.writes)} &: {files(step.reads)}")
-        lines.append(f"\t$(PIPELINE) {' '.join([step.stage, episode_id, *step.options])}")
+        if step.report:
+            lines += [f"\t{command} 2>&1 | tee $@.part || {{ rm -f $@.part; exit 1; }}", "\t@mv $@.part $@"]
+        else:
+            lines.append(f"\t{command}")
         lines.append("")
     return "\n".join(lines)
 

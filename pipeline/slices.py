@@ -8,7 +8,6 @@ editing an episode's links touches notes.json and feed.json, not transcribe.json
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,24 +85,19 @@ def write_slices(paths: EpisodePaths, show: ShowConfig, episode: Episode) -> lis
 
 
 def make_fragment(project: Project, paths: EpisodePaths, show: ShowConfig, episode: Episode) -> str:
-    """What Make needs for one episode (build/<id>/episode.mk): the rules of its steps, from pipeline.graph,
-    and the file names the show-level rules (feed, publish) use."""
-    from pipeline.graph import episode_steps, make_path, make_rules
+    """What Make needs for one episode (build/<id>/episode.mk): the rules of its steps and of the show's, from
+    pipeline.graph. The show's steps read this episode's files and those of every other episode built so far
+    (its feed slice exists: check-config has run for it)."""
+    from pipeline.graph import episode_steps, make_rules, published_files, show_steps
 
     steps = episode_steps(project, show, episode, paths)
-    by_name = {step.name: step for step in steps}
-
-    def files(paths_: Sequence[Path]) -> str:
-        return " ".join(make_path(project, path) for path in paths_)
-
-    return "\n".join([
-        make_rules(project, steps, episode.id),
-        f"COVER := {files([project.resolve(show.cover)])}",
-        f"MP3 := {files(by_name['tags'].writes)}",
-        f"VIDEOS := {files(by_name['video'].writes[:-1])}",
-        f"VIDEO_VTT := {files(by_name['video'].writes[-1:])}",
-        "",
-    ])
+    episode_files = list(published_files(steps, paths))
+    for other in sorted(project.build_dir.glob("*/config/feed.json")):
+        build = other.parent.parent
+        if build != paths.build:  # what exists of it: make has no rule for another episode's files
+            episode_files += [other, *(path for path in sorted(build.glob("*.mp3")) if path.name != "normalised.mp3")]
+    return make_rules(project, [*steps, *show_steps(project, show, episode_files, paths.config_slice("publish"))],
+                      episode.id) + "\n"
 
 
 def write_make_fragment(project: Project, paths: EpisodePaths, show: ShowConfig, episode: Episode) -> Path | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipeline.code_deps import PACKAGE_ROOT, module_files
 from pipeline.config.load import load_project
-from pipeline.graph import SHOW_STAGES, episode_steps, stage_code
+from pipeline.graph import SHOW_STAGES, episode_steps, make_path, stage_code
 from pipeline.layout import episode_paths
 from pipeline.slices import make_fragment
 from pipeline.stages import STAGES
@@ -111,5 +111,6 @@ def test_each_step_reads_its_stage_code_and_the_show_stages_code_reaches_make(tm
     assert PIPELINE / "notes" / "chapters.py" in clips.reads
     fragment = make_fragment(project, episode_paths(project, episode), loaded.show, episode)
     for stage in SHOW_STAGES:
-        assert f"\n{stage.upper()}_CODE := " in fragment
-    assert str(PIPELINE / "stores" / "s3.py") in fragment.split("\nPUBLISH_CODE := ")[1].split("\n")[0]
+        assert f"\n{stage.upper()}_FILES := " in fragment
+    publish_rule = next(line for line in fragment.splitlines() if line.startswith("build/published.txt &: "))
+    assert make_path(project, PIPELINE / "stores" / "s3.py") in publish_rule.split()
