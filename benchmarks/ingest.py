@@ -5,7 +5,8 @@ stereo WAV, the way remote-recording tools export. Side by side, alternated, the
 INGEST_BENCH_REPEATS runs (default 1: the baseline alone takes minutes):
 - ours: the ingest stage's audio step (`pipeline ingest ID --step audio`'s code): one decode that
   measures loudness (ebur128), finds silences and writes asr.wav and the sound as WAV; then gain and,
-  where needed, a limiter, encoded to MP3 and measured;
+  where needed, a limiter, encoded to MP3 (measured as decoded while it is encoded) and, in the same pass, to
+  the videos' AAC soundtrack, which the baseline does not make (the video stage encoded it before);
 - baseline: the previous way, two-pass `loudnorm` (measure with the ASR WAV, then apply with the
   measured values and linear=true, decoding the recording again).
 Both outputs are measured afterwards (ebur128 with true peak), outside the timings.
