@@ -30,6 +30,7 @@ from pipeline.audio.silence import check_silence, parse_silences, silencedetect,
 from pipeline.audio.tags import EpisodeTags, id3_tags, image_mime
 from pipeline.errors import InputError, ToolError
 from pipeline.formats.chapters import ChapterMark
+from pipeline.tools.ffmpeg import run_ffmpeg_into, tee_output
 from pipeline.tools.media import probe
 from tests import media
 from tests.conftest import DATA
@@ -187,3 +188,23 @@ def test_one_decode_measures_and_the_gain_search_meets_the_aim_through_the_limit
     assert gain > 6.0  # the limiter takes loudness off, so more gain than the difference is needed
     assert abs(loudness(pcm, gain_filters(measured.peak, "stereo", gain, ceiling)) - aim) <= LOUDNESS_TOLERANCE_LU
     assert find_gain(pcm, measured.peak, "stereo", aim, 1.0, measured.peak + LIMITER_MARGIN_DB) == 1.0  # no limiter
+
+
+def test_an_encode_is_measured_through_a_pipe_while_its_file_is_written(tmp_path: Path) -> None:
+    target = tmp_path / "odd [name]: a|b=c.mp3"  # every character the tee muxer reads
+    outputs = f"{tee_output(target, 'mp3', write_xing='1')}|{tee_output(Path('pipe:1'), 'mp3')}"
+    _made, measured = run_ffmpeg_into(
+        ["-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-c:a", "libmp3lame", "-b:a", "128k", "-map", "0:a",
+         "-f", "tee", outputs],
+        ["-f", "mp3", "-i", "pipe:0", "-af", "ebur128=framelog=quiet", "-f", "null", "-"], what="encoding a tone")
+    assert probe(target).duration == pytest.approx(3.0, abs=0.05)
+    assert parse_ebur128(measured)[0] == pytest.approx(loudness(target), abs=0.1)
+
+
+def test_a_failed_writer_or_reader_in_a_pipe_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    writer = ["-f", "lavfi", "-i", "sine=duration=30", "-c:a", "libmp3lame", "-f", "mp3", "pipe:1"]
+    reader = ["-f", "mp3", "-i", "pipe:0", "-f", "null", "-"]
+    with pytest.raises(ToolError, match="piping a tone"):
+        run_ffmpeg_into(writer, ["-f", "mp3", "-i", "pipe:0", "-af", "no_such_filter", "-f", "null", "-"], what="piping a tone")
+    with pytest.raises(ToolError, match="piping a file"):
+        run_ffmpeg_into(["-i", tmp_path / "missing.wav", "-f", "mp3", "pipe:1"], reader, what="piping a file")
