@@ -95,7 +95,7 @@ def correction(target_lufs: float, true_peak_db: float, result: float, peak: flo
 
 
 def normalise(pcm: Path, mp3: Path, *, integrated: float, peak: float, layout: str, target_lufs: float,
-              true_peak_db: float, mp3_format: Mp3Format, duration: float, soundtrack: Soundtrack | None = None) -> Normalised:
+              true_peak_db: float, mp3_format: Mp3Format, duration: float, soundtrack: Soundtrack) -> Normalised:
     """Encode `pcm` (measured at `integrated` LUFS, sample peak `peak` dBFS) to `mp3` at `target_lufs`, true
     peak at most `true_peak_db`, in `layout`, and the same sound to `soundtrack`; at most ENCODE_ATTEMPTS encodes."""
     # What the encoder takes off, measured on an excerpt, is added before it: one encode, not two.
@@ -128,8 +128,8 @@ def measure_encoder_loss(pcm: Path, mp3: Path, layout: str, mp3_format: Mp3Forma
 
 
 def encode(pcm: Path, target: Path, filters: str, mp3_format: Mp3Format, duration: float,
-           soundtrack: Soundtrack | None = None) -> tuple[float, float]:
-    """Encode `pcm` through `filters` to MP3 (and to `soundtrack`); return the loudness (LUFS) and true peak
+           soundtrack: Soundtrack) -> tuple[float, float]:
+    """Encode `pcm` through `filters` to MP3 and to `soundtrack`; return the loudness (LUFS) and true peak
     (dBTP) of the MP3 as decoded.
 
     Measured on the MP3 itself (at 128 kbps LAME takes about 0.4 LU off what goes in), while it is encoded: the
@@ -137,11 +137,11 @@ def encode(pcm: Path, target: Path, filters: str, mp3_format: Mp3Format, duratio
     encoder on a thread of its own, so the AAC costs little time beside the MP3.
     """
     outputs = f"{tee_output(target, 'mp3', write_xing='1')}|{tee_output(Path('pipe:1'), 'mp3')}"
-    split = "asplit=2[mp3][aac]" if soundtrack else "anull[mp3]"
-    args: list[str | Path] = ["-i", pcm, "-filter_complex", f"[0:a:0]{filters},{split}",
-                              "-map", "[mp3]", *mp3_format.encoder_args(), "-map_metadata", "-1", "-f", "tee", outputs]
-    if soundtrack:
-        args += ["-map", "[aac]", *soundtrack.aac.encoder_args(), "-map_metadata", "-1", "-f", "mp4", soundtrack.path]
+    args: list[str | Path] = [
+        "-i", pcm, "-filter_complex", f"[0:a:0]{filters},asplit=2[mp3][aac]",
+        "-map", "[mp3]", *mp3_format.encoder_args(), "-map_metadata", "-1", "-f", "tee", outputs,
+        "-map", "[aac]", *soundtrack.aac.encoder_args(), "-map_metadata", "-1", "-f", "mp4", soundtrack.path,
+    ]
     with progress_bar(duration, "normalise loudness") as bar:
         _encoded, measured = run_ffmpeg_into(
             args, ["-f", "mp3", "-i", "pipe:0", "-af", "ebur128=framelog=quiet:peak=true", "-f", "null", "-"],

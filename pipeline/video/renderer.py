@@ -141,13 +141,9 @@ def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None, *, sound:
         "-profile:v", "high", *(["-fps_mode", "passthrough"] if spec.picture_is_still else ["-r", frame_rate(spec.fps)]),
     ]
     if sound:
-        args += [*_aac(spec), "-movflags", "+faststart"]
+        args += [*AacFormat(spec.audio_bitrate_kbps).encoder_args(), "-movflags", "+faststart"]
     args += ["-t", f"{spec.duration:.3f}", "-f", "mp4", target]
     return [str(arg) for arg in args]
-
-
-def _aac(spec: RenderSpec) -> list[str]:
-    return AacFormat(spec.audio_bitrate_kbps).encoder_args()
 
 
 def _subtitle_track(spec: RenderSpec, index: int) -> list[str]:
@@ -199,7 +195,7 @@ def render(spec: RenderSpec, description: str = "rendering video") -> Path:
 def render_formats(specs: Sequence[RenderSpec], descriptions: Sequence[str], soundtrack: Path) -> list[Path]:
     """Renders of one sound in several formats (an episode's videos), each written atomically: the pictures are
     rendered alone and `soundtrack`, that sound already encoded as AAC (by ingest, beside the MP3), is copied
-    into each. ffmpeg's AAC encoder uses one core: about 70 s of a two-hour episode, once instead of per format."""
+    into each. ffmpeg's AAC encoder uses one core: about 110 s of a two-hour stereo episode, once instead of per format."""
     with tempfile.TemporaryDirectory(prefix="render-") as scratch:
         for index, (spec, description) in enumerate(zip(specs, descriptions, strict=True)):
             picture = Path(scratch) / f"picture-{index}.mp4"
