@@ -116,7 +116,7 @@ def _fold(embeddings: np.ndarray, assignment: np.ndarray, smallest: int) -> np.n
 
 def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
     from benchmarks.speakers import der
-    from pipeline.speakers.diarize import cluster
+    from pipeline.speakers.overlap import overlap_spans
     from pipeline.speakers.speech import speech_spans
     from pipeline.speakers.voices import SpeakerCount, Voices
 
@@ -125,14 +125,16 @@ def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
     started = time.perf_counter()
     spans = speech_spans(audio)
     embeddings, where = diarizer.windows(audio, spans)
-    decision = cluster(embeddings, where, SpeakerCount(), diarizer.embedder.bar)
-    found = diarizer.labelled(audio, spans, embeddings, where, decision)
+    together = overlap_spans(audio)
+    decision = diarizer.decide(spans, embeddings, where, SpeakerCount(), together)
+    found = diarizer.labelled(audio, spans, embeddings, where, decision, together)
     wall = time.perf_counter() - started
     others = {"silhouette": silhouette_voices(embeddings), "threed_speaker": threed_speaker_voices(embeddings)}
     row: dict[str, Any] = {
         "seconds": round(duration, 1), "voices": case.voices, "found": len(found.voices),
         "split_margin": None if decision.split_margin is None else round(decision.split_margin, 3),
         "refused_margin": None if decision.refused_margin is None else round(decision.refused_margin, 3),
+        "heard_together": round(decision.heard_together, 3),
         "rtf": round(wall / duration, 4),
     }
     for name, assignment in others.items():
@@ -140,7 +142,7 @@ def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
     if case.reference is not None:
         row["der"] = der(case.reference, found.turns, duration)
         for name, assignment in others.items():
-            turns = diarizer.labelled(audio, spans, embeddings, where, Voices(assignment, None, None)).turns
+            turns = diarizer.labelled(audio, spans, embeddings, where, Voices(assignment, None, None), together).turns
             row[f"{name}_der"] = der(case.reference, turns, duration)
     for name, perturb in PERTURBATIONS.items():
         changed = diarizer.diarize(perturb(audio), SpeakerCount(), lambda _s: None)

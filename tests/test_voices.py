@@ -12,8 +12,11 @@ import pytest
 from pipeline.speakers.voices import (
     CAMPLUSPLUS_BAR,
     SECOND_LOOK_MARGIN,
+    TWO_AT_ONCE_SECONDS,
+    TWO_AT_ONCE_SHARE,
     SpeakerCount,
     VoiceBar,
+    at_least_two_when_heard_together,
     cluster_voices,
     second_look,
     speech_seconds,
@@ -111,6 +114,16 @@ def test_the_second_look_in_three_finds_three_voices_and_gives_one_back_whole() 
     assert found is not None and len(found[1]) == 3 and found[0] < -SECOND_LOOK_MARGIN
     assert sorted(int(part.sum()) for part in found[1]) == [20, 20, 40]
     assert look(*talk((voice(rng), 120), rng=rng)[:2]) is None
+
+
+def test_two_voices_heard_at_once_are_at_least_two_unless_the_episode_says_one() -> None:
+    assert at_least_two_when_heard_together(SpeakerCount(), 2.0, 5.0) == SpeakerCount(2, 10)
+    assert at_least_two_when_heard_together(SpeakerCount(3, 4), 2.0, 5.0) == SpeakerCount(3, 4)
+    assert at_least_two_when_heard_together(SpeakerCount(1, 1), 2.0, 5.0) == SpeakerCount(1, 1)
+    short = TWO_AT_ONCE_SECONDS * 0.9  # a blip: the embeddings decide
+    assert at_least_two_when_heard_together(SpeakerCount(), short, short * 2) == SpeakerCount()
+    rare = TWO_AT_ONCE_SECONDS * 2  # music under one voice for a long episode: a small share of its speech
+    assert at_least_two_when_heard_together(SpeakerCount(), rare, rare / TWO_AT_ONCE_SHARE * 1.5) == SpeakerCount()
 
 
 def test_the_episode_bounds_win() -> None:

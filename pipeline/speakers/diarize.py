@@ -30,7 +30,16 @@ from pipeline.errors import ConfigError, ToolError
 from pipeline.speakers.overlap import overlap_spans
 from pipeline.speakers.speech import FRAME_SECONDS, speech_frames, speech_spans
 from pipeline.speakers.turns import Turn, runs, second_voices, smooth
-from pipeline.speakers.voices import CAMPLUSPLUS_BAR, SpeakerCount, VoiceBar, Voices, cluster_voices, unit
+from pipeline.speakers.voices import (
+    CAMPLUSPLUS_BAR,
+    SpeakerCount,
+    VoiceBar,
+    Voices,
+    at_least_two_when_heard_together,
+    cluster_voices,
+    speech_seconds,
+    unit,
+)
 from pipeline.transcription.audio import SAMPLE_RATE, Samples
 
 if TYPE_CHECKING:
@@ -233,13 +242,27 @@ class WindowDiarizer:
         on_progress(audio.shape[0] / SAMPLE_RATE * 0.7)
         if embeddings.shape[0] == 0:
             return Diarization([])
-        found = self.labelled(audio, spans, embeddings, where, cluster(embeddings, where, count, self.embedder.bar))
+        together = overlap_spans(audio)
+        found = self.labelled(audio, spans, embeddings, where, self.decide(spans, embeddings, where, count, together),
+                              together)
         on_progress(audio.shape[0] / SAMPLE_RATE)
         return found
 
+    def decide(self, spans: list[tuple[float, float]], embeddings: np.ndarray, where: np.ndarray, count: SpeakerCount,
+               together: list[tuple[float, float]]) -> Voices:
+        """How many voices, and which windows are whose: at least two where two are heard at once (`together`)."""
+        import numpy as np
+
+        speech = speech_seconds([np.asarray(spans).reshape(-1, 2)])
+        together_seconds = sum(end - start for start, end in together)
+        raised = at_least_two_when_heard_together(count, together_seconds, speech)
+        decision = cluster(embeddings, where, raised, self.embedder.bar)
+        return replace(decision, heard_together=together_seconds / speech if speech else 0.0)
+
     def labelled(self, audio: Samples, spans: list[tuple[float, float]], embeddings: np.ndarray, where: np.ndarray,
-                 decision: Voices) -> Diarization:
-        """The turns of the voices `decision` found among the windows."""
+                 decision: Voices, together: list[tuple[float, float]]) -> Diarization:
+        """The turns of the voices `decision` found among the windows; where two voices are heard at once
+        (`together`), the nearest other voice gets a turn too."""
         import numpy as np
 
         assignment = decision.assignment
@@ -250,7 +273,7 @@ class WindowDiarizer:
         turns = runs([names[label] if label is not None else None for label in frame_labels], FRAME_SECONDS)
         used = {label for _start, _end, label in turns}
         if len(used) > 1:
-            turns = sorted(turns + second_voices(turns, overlap_spans(audio)))
+            turns = sorted(turns + second_voices(turns, together))
         return Diarization(turns, {names[i]: centroids[i] for i in range(len(labels)) if names[i] in used}, decision)
 
     def voice(self, audio: np.ndarray) -> np.ndarray:

@@ -20,6 +20,9 @@ talking over each other for 2 s of a 5 s clip. A part with less speech than SHOR
 a voice of its own; a short part that is far from every other voice is (a guest with 20 s of a long episode is
 a guest).
 
+The diarizer raises the least count to two where two voices are heard at once (`at_least_two_when_heard_together`:
+embeddings of two people talking over each other can look like one voice).
+
 The decision is kept as margins: of the split least clearly two voices that was made, and of the split most
 nearly made that was refused. The transcribe stage logs them.
 """
@@ -44,6 +47,13 @@ SHORTEST_VOICE_SECONDS = 2.0  # a part with less speech is never a voice of its 
 # perturbations): one voice's second looks reach −0.04 at most (JFK twice with noise between); a three-person
 # meeting whose cut in two mixed the voices (AMI trn04 through MP3), −0.14.
 SECOND_LOOK_MARGIN = 0.08
+# Two voices heard at once are two people, whatever their embeddings say (a 5 s clip of two people talking over
+# each other embeds as one voice on some CPUs). Measured (pyannote's segmentation model, benchmarks/voices.py and
+# 20 one-voice recordings × 4 perturbations): one voice is heard "at once" in 0 % of its speech, and at most 1.7 %
+# with synthetic music as loud as the voice under it; the meetings where it decides, 14 % (AMI trn00) and 43 %
+# (the stereo clip). Below this share, or under TWO_AT_ONCE_SECONDS, the embeddings alone decide.
+TWO_AT_ONCE_SHARE = 0.05
+TWO_AT_ONCE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,7 @@ class Voices:
     assignment: np.ndarray  # a voice index (0, 1, …, in order of first window) per window
     split_margin: float | None  # similarity − bar of the voices least clearly apart (< 0); None: one voice
     refused_margin: float | None  # similarity − bar of the split most nearly made but refused (≥ 0); None: none tried
+    heard_together: float = 0.0  # share of the speech where two voices are heard at once (set by the diarizer)
 
     @property
     def count(self) -> int:
@@ -69,6 +80,8 @@ class Voices:
     def describe(self) -> str:
         """The decision in words, with its margins, for the log."""
         said = []
+        if self.heard_together >= TWO_AT_ONCE_SHARE:
+            said.append(f"two voices heard at once in {self.heard_together:.0%} of the speech, so at least two")
         if self.split_margin is not None:
             said.append(f"the two most alike voices {-self.split_margin:.2f} below the one-voice bar")
         if self.refused_margin is not None:
@@ -92,6 +105,13 @@ class VoiceBar:
 
 
 CAMPLUSPLUS_BAR = VoiceBar(short=0.70, long=0.80)
+
+
+def at_least_two_when_heard_together(count: SpeakerCount, together_seconds: float,
+                                      speech_seconds: float) -> SpeakerCount:
+    """`count` raised to at least two voices when two are heard at once long enough to be sure of it."""
+    heard = together_seconds >= TWO_AT_ONCE_SECONDS and together_seconds >= TWO_AT_ONCE_SHARE * speech_seconds
+    return SpeakerCount(max(2, count.least), count.most) if heard and count.most >= 2 else count
 
 
 def speech_seconds(spans: Sequence[np.ndarray]) -> float:
