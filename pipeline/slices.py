@@ -36,6 +36,7 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
         "transcribe": {
             "transcription": _dump(show.transcription),
             "glossary": list(ep.glossary),
+            "corrections": [_dump(correction) for correction in ep.corrections],
             "captions": _dump(show.captions),
             "diarization": _dump(show.diarization),
             "voices": [_dump(voice) for voice in show.voices],

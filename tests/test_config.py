@@ -12,7 +12,7 @@ from pipeline.config.fields import check_timestamp
 from pipeline.config.load import check_episode_id, load_project
 from pipeline.errors import UsageError
 from pipeline.layout import Project
-from tests.conftest import copy_project, edit_episode
+from tests.conftest import copy_project, edit_episode, make_context
 from tests.helpers import problems_of
 
 
@@ -117,6 +117,16 @@ def test_speaker_fields_are_checked(project: Project) -> None:
     assert any("speakers[0]: 1 must be text" in p for p in problems_of(project))
     edit_episode(project, speakers="4-2")
     assert any('speakers: \'4-2\' must be a range like "2-4"' in p for p in problems_of(project))
+
+
+def test_corrections_are_checked(project: Project) -> None:
+    edit_episode(project, corrections=[{"from": "Dina", "to": ""}, {"from": "...", "to": "x"},
+                                       {"from": "a", "to": "b", "at": "soon"}, {"form": "a", "to": "b"}])
+    text = "\n".join(problems_of(project))
+    assert "corrections[0].to:" in text and "corrections[1].from:" in text and "must hold a word" in text
+    assert "corrections[2].at:" in text and "corrections[3].from: is required" in text
+    edit_episode(project, corrections=[{"from": "Dina", "to": "Dana", "at": "03:12"}])
+    assert make_context(project, "463").episode.config.corrections[0].at == 192.0
 
 
 def test_a_missing_voice_sample_names_the_show_file(project: Project) -> None:

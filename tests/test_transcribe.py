@@ -14,7 +14,7 @@ import pysubs2
 import pytest
 
 from pipeline.errors import ConfigError, InputError, ToolError
-from pipeline.formats.transcript import Transcript, Word
+from pipeline.formats.transcript import Transcript, Word, bare_word
 from pipeline.layout import Project
 from pipeline.transcription.audio import load_audio
 from pipeline.transcription.ct2 import openai_checkpoint
@@ -22,7 +22,7 @@ from pipeline.transcription.engines import DecodeSettings, load_engine
 from pipeline.transcription.glossary import correct_word
 from pipeline.transcription.models import resolve_model
 from pipeline.transcription.transcribe import Result, transcribe_audio
-from tests.conftest import DATA, make_context, run_stage
+from tests.conftest import DATA, edit_episode, make_context, run_stage
 from tests.media import ffmpeg, silence
 
 JFK = DATA / "jfk.flac"
@@ -263,6 +263,36 @@ def test_stage_writes_every_format_and_caches(jfk_project: Project, caplog: pyte
     assert "up to date" not in caplog.text
     assert Transcript.load(paths.transcript_json).input_hash != transcript.input_hash
     assert not [name for name in build_files(jfk_project) if ".part" in name]
+
+
+def test_corrections_change_every_output_without_transcribing_again_and_are_undone(
+        jfk_project: Project, caplog: pytest.LogCaptureFixture) -> None:
+    run_stage(jfk_project, "transcribe")
+    paths = make_context(jfk_project, "463").paths
+    heard = Transcript.load(paths.transcript_json)
+    bare = [bare_word(word.text) for word in heard.words]
+    repeated = max((b for b in bare if len(b) >= 4), key=bare.count)  # whatever the model wrote, most often
+    last = max(index for index, b in enumerate(bare) if b == repeated)
+    corrections = [{"from": repeated, "to": "zebra", "at": round(heard.words[last].start, 2)},
+                   {"from": f"{bare[0]} {bare[1]}", "to": "Quokka"},
+                   {"from": "Dina", "to": "Dana"}]
+    edit_episode(jfk_project, corrections=corrections)
+    caplog.set_level(logging.INFO, logger="pipeline")
+    run_stage(jfk_project, "transcribe")
+    assert "up to date" in caplog.text  # no inference
+    assert 'corrections[2].from: "Dina" is never heard' in caplog.text and "episode.yaml" in caplog.text
+    fixed = Transcript.load(paths.transcript_json)
+    fixed_bare = [bare_word(word.text) for word in fixed.words]
+    assert fixed_bare[0] == "quokka" and fixed_bare.count("zebra") == 1
+    assert fixed_bare.count(repeated) == bare.count(repeated) - 1
+    assert len(fixed.words) == len(heard.words) - 1
+    for path in (paths.captions_vtt, paths.captions_srt, paths.transcript_txt, paths.transcript_p20_json):
+        text = path.read_text(encoding="utf-8")
+        assert "Quokka" in text and "zebra" in text, path.name
+
+    edit_episode(jfk_project, corrections=None)
+    run_stage(jfk_project, "transcribe")
+    assert Transcript.load(paths.transcript_json) == heard  # back to what the model heard
 
 
 def test_silence_gives_an_empty_transcript(project: Project, caplog: pytest.LogCaptureFixture) -> None:

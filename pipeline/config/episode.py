@@ -99,6 +99,26 @@ class Track(StrictModel):
     speaker: str = Field(min_length=1)
 
 
+class Correction(StrictModel):
+    """A word or words the model misheard, replaced in every transcript without transcribing again."""
+
+    heard: str = Field(alias="from", min_length=1)
+    said: str = Field(alias="to", min_length=1)
+    at: Timestamp | None = None  # only the occurrence nearest this time; without it, every occurrence
+
+    @field_validator("heard")
+    @classmethod
+    def _holds_a_word(cls, value: str) -> str:
+        if not re.search(r"\w", value):
+            raise ValueError("must hold a word as the transcript writes it")
+        return value
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _parse_at(cls, value: Any) -> float | None:
+        return None if value is None else check_timestamp(value)
+
+
 class Multitrack(StrictModel):
     """One file per participant, as remote-recording tools give them."""
 
@@ -175,6 +195,7 @@ class EpisodeConfig(StrictModel):
     season_name: str | None = Field(default=None, min_length=1, max_length=128)  # podcast:season name="…"
     explicit: bool | None = None
     glossary: list[str] = Field(default_factory=list)
+    corrections: list[Correction] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     chapters: list[Chapter] | None = None

@@ -75,7 +75,7 @@ def unknown_key_warnings(source: Path, data: Any, model: type[BaseModel], prefix
     if not isinstance(data, dict) or model.model_config.get("extra") == "allow":
         return []
     warnings = []
-    fields = model.model_fields
+    fields = {field.alias or name: field for name, field in model.model_fields.items()}  # as the YAML spells them
     for key, value in data.items():
         where = f"{prefix}{key}"
         if key not in fields:
