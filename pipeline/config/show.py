@@ -36,6 +36,7 @@ class AudioSettings(StrictModel):
     bitrate_kbps: int = Field(default=128, ge=32, le=320)
     sample_rate: Literal[44100, 48000] = 44100
     channels: Literal[1, 2] = 2
+    denoise: bool = Field(default=True, description="noise and hum reduction (DeepFilterNet3) before loudness")
 
 
 class TranscriptionSettings(StrictModel):

@@ -1,9 +1,10 @@
 """Stage `ingest`: probe the recording; write the ASR WAV and the loudness-normalised, tagged podcast MP3.
 
 Two steps, so Make can redo the cheap one alone:
-  audio  decode once: loudness, silences, asr.wav (16 kHz mono) and a WAV of the sound; then gain and a
-         limiter on that WAV → normalised.mp3, and soundtrack.m4a (AAC, for the videos) in the same pass
-         (a multitrack recording's tracks are levelled and mixed first)
+  audio  decode once: loudness, silences, asr.wav (16 kHz mono, the original sound) and a WAV of the sound,
+         denoised (audio.denoise) and measured again; then gain and a limiter on that WAV → normalised.mp3, and
+         soundtrack.m4a (AAC, for the videos) in the same pass (a multitrack recording's tracks are levelled
+         and mixed first)
   tags   normalised.mp3 + ID3v2.4 tags, cover art and chapters (once chapters.json exists) → <slug>.mp3
 
 The audio work is in pipeline.audio (decode, normalise, mix, tags); this module says what goes where.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from pipeline.atomic import atomic_path, write_text
 from pipeline.audio.decode import decode_recording
+from pipeline.audio.denoise import denoise
 from pipeline.audio.loudness import channel_layout
 from pipeline.audio.mix import mix_tracks, tracks_report
 from pipeline.audio.normalise import AacFormat, Mp3Format, Soundtrack, normalise
@@ -32,6 +34,9 @@ from pipeline.tools.media import probe
 log = logging.getLogger(__name__)
 
 STEPS = ("all", "audio", "tags")
+# Speech loses −1.1 to 3.6 dB of loudness to the denoiser, even under noise as loud as itself (0 dB SNR; measured
+# on benchmarks/production.py's mixes); a steady tone loses far more (over 40 dB).
+MOST_A_DENOISER_TAKES_DB = 10.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +65,7 @@ def make_audio(ctx: Context) -> list[Path]:
     layout = channel_layout(settings.channels)
     pcm = paths.build / "ingest-sound.wav"  # the sound at the MP3's rate, decoded once; removed at the end
     mix = paths.build / "ingest-mix.wav"  # a multitrack recording's tracks, levelled and mixed; removed at the end
+    cleaned = paths.build / "ingest-denoised.wav"  # that sound denoised; removed at the end
     try:
         no_tracks: dict[str, object] = {"tracks": [], "turns": []}
         source, tracks = mix_recording(ctx, mix, layout) if ctx.episode.tracks else (ctx.episode.recording, no_tracks)
@@ -69,19 +75,37 @@ def make_audio(ctx: Context) -> list[Path]:
             warning = check_silence(measurement.integrated, measurement.silences, info.duration, source)
             if warning:
                 log.warning("%s", warning)
+            sound, integrated, peak = pcm, measurement.integrated, measurement.peak
+            if settings.denoise:
+                sound, integrated, peak = denoised(pcm, cleaned, layout, info.duration, measurement.integrated, peak)
             log.info("measured %.1f LUFS, sample peak %.1f dBFS; normalising to %s LUFS",
-                     measurement.integrated, measurement.peak, settings.loudness_lufs)
+                     integrated, peak, settings.loudness_lufs)
             with atomic_path(paths.normalised_mp3) as mp3_tmp, atomic_path(paths.soundtrack_m4a) as aac_tmp:
-                normalise(pcm, mp3_tmp, integrated=measurement.integrated, peak=measurement.peak, layout=layout,
+                normalise(sound, mp3_tmp, integrated=integrated, peak=peak, layout=layout,
                           target_lufs=settings.loudness_lufs, true_peak_db=settings.true_peak_db,
                           mp3_format=Mp3Format(settings.bitrate_kbps, settings.sample_rate, settings.channels),
                           duration=info.duration,
                           soundtrack=Soundtrack(aac_tmp, AacFormat(ctx.show.video.audio_bitrate_kbps)))
                 write_text(paths.tracks_json, json.dumps(tracks, indent=1, ensure_ascii=False) + "\n")
     finally:
-        pcm.unlink(missing_ok=True)
-        mix.unlink(missing_ok=True)
+        for scratch in (pcm, mix, cleaned):
+            scratch.unlink(missing_ok=True)
     return [paths.asr_wav, paths.normalised_mp3, paths.soundtrack_m4a, paths.tracks_json]
+
+
+def denoised(pcm: Path, cleaned: Path, layout: str, duration: float, integrated: float,
+             peak: float) -> tuple[Path, float, float]:
+    """The sound to publish, denoised, and its loudness and peak; the original (a warning says why) when the
+    denoiser took away most of it: a tone or music is not speech, and what is left is not worth publishing."""
+    cleaned_integrated, cleaned_peak = denoise(pcm, cleaned, layout=layout, duration=duration)
+    drop = integrated - cleaned_integrated
+    if drop > MOST_A_DENOISER_TAKES_DB:
+        log.warning("the denoiser took the sound %.0f dB down (%.1f → %.1f LUFS): it is mostly not speech (music, a "
+                    "tone?), so it is published as recorded; set audio.denoise: false in config/show.yaml to skip "
+                    "it", drop, integrated, cleaned_integrated)
+        return pcm, integrated, peak
+    log.info("denoised: %.1f LUFS before, %.1f LUFS after", integrated, cleaned_integrated)
+    return cleaned, cleaned_integrated, cleaned_peak
 
 
 def mix_recording(ctx: Context, mix: Path, layout: str) -> tuple[Path, dict[str, object]]:
