@@ -6,7 +6,8 @@ that take undersells every denoiser). Noises: real kitchen noise (running water,
 harmonics under pink noise, mixed at 0, 5 and 10 dB SNR. Side by side on the same mixes:
 - ours: DeepFilterNet3 (pipeline.audio.denoise, as ingest runs it: 44.1 kHz WAV in, 44.1 kHz WAV out);
 - RNNoise, the library the `pyrnnoise` wheel ships, through ctypes at 48 kHz.
-Figures: SI-SDR gain against the clean take; what each does to clean speech (SI-SDR of its output against its
+Then the speaker leveler (pipeline.audio.level) against ffmpeg's two speech levellers' defaults, on two real
+voices 10 dB apart. Figures: SI-SDR gain against the clean take; what each does to clean speech (SI-SDR of its output against its
 input); tiny.en's word error rate on the original and on each denoised mix (why transcription reads the
 original); the loudness each takes away (the ingest's guard against music and tones); CPU time per second of
 sound; and the peak memory of ingest's denoise on a 60-minute file, in a child process.
@@ -149,9 +150,56 @@ def run(root: Path) -> dict[str, Any]:
                 seconds += clean.shape[0] / RATE
                 rows[f"{name}_{noise_name}_{snr}db"] = row
     return {**summary(rows, tuple(denoisers)),
+            "levelling": levelling(),
             "cpu_seconds_per_second": {who: round(cpu[who] / seconds, 3) for who in denoisers},
             "sixty_minutes": run_in_child(root, "benchmarks.production", {"minutes": 60}, "denoise 60 minutes"),
             "cases": rows}
+
+
+def levelling() -> dict[str, Any]:
+    """Two real voices 10 dB apart (Lucier at −20 dBFS, JFK and an ARCTIC speaker at −30), 12 s turns, pauses of
+    faint noise (−60 dBFS): each voice's loudness and the pauses' level, as recorded, through ours (the ingest's
+    leveler) and through dynaudnorm's and speechnorm's defaults."""
+    import subprocess
+
+    import pyloudnorm
+    import soundfile
+
+    from benchmarks.voice_cases import DATA, arctic, level, load
+    from pipeline.audio.level import LEVELER
+    from pipeline.tools.ffmpeg import ffmpeg_exe
+
+    lucier, others = load(DATA / "lucier.mp3"), np.concatenate([load(DATA / "jfk.flac"), arctic("aew")])
+    rng = np.random.default_rng(0)
+    pieces, who, position = [], [], 0
+    for turn in range(6):
+        for samples, name in ((level(lucier[turn * 15 * RATE:(turn * 15 + 12) * RATE], -20), "loud"),
+                              (level(np.roll(others, turn * 3 * RATE)[:12 * RATE], -30), "quiet")):
+            pause = (rng.standard_normal(int(0.8 * RATE)) * 1e-3).astype(np.float32)
+            pieces += [samples, pause]
+            who += [(position, position + samples.shape[0], name),
+                    (position + samples.shape[0], position + samples.shape[0] + pause.shape[0], "pause")]
+            position += samples.shape[0] + pause.shape[0]
+    talk = np.concatenate(pieces)
+    meter = pyloudnorm.Meter(RATE)
+
+    def figures(sound: np.ndarray) -> dict[str, float]:
+        def part(name: str) -> np.ndarray:
+            return np.concatenate([sound[a + 2000:b - 2000] if name == "pause" else sound[a:b] for a, b, n in who if n == name])
+
+        loud, quiet = (meter.integrated_loudness(part(name).astype(np.float64)) for name in ("loud", "quiet"))
+        pauses = 20 * np.log10(float(np.sqrt(np.mean(part("pause") ** 2))) + 1e-12)
+        return {"spread_lu": round(loud - quiet, 1), "speech_to_pause_db": round(loud - pauses, 1)}
+
+    found = {"recorded": figures(talk)}
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "in.wav", Path(folder) / "out.wav"
+        soundfile.write(source, talk, RATE, subtype="FLOAT")
+        for name, chain in (("ours", LEVELER), ("dynaudnorm_defaults", "dynaudnorm"), ("speechnorm_defaults", "speechnorm")):
+            subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(source), "-af", chain, "-c:a", "pcm_f32le",
+                            str(target)], check=True)
+            found[name] = figures(_fit(soundfile.read(target, dtype="float32")[0], talk.shape[0]))
+    return found
 
 
 def summary(rows: dict[str, dict[str, Any]], denoisers: tuple[str, ...]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.audio.level import measured_filters, measured_outputs
 from pipeline.audio.loudness import parse_ebur128
 from pipeline.progress import progress_bar
 from pipeline.tools.deepfilter import RATE, DeepFilter
@@ -32,9 +33,10 @@ WARM_UP_SECONDS = 3.0  # each piece after the first is denoised from this much e
 SHORTEST_PIECE_SECONDS = 60.0
 
 
-def denoise(pcm: Path, cleaned: Path, *, layout: str, duration: float) -> tuple[float, float]:
-    """`pcm` (a WAV) denoised into `cleaned` (a WAV at the same rate and channels, s24); return the cleaned
-    sound's integrated loudness (LUFS, on the output `layout`) and sample peak (dBFS), measured as it is written.
+def denoise(pcm: Path, cleaned: Path, *, layout: str, duration: float, then: str = "") -> tuple[float, float]:
+    """`pcm` (a WAV) denoised, then through the ffmpeg filters `then` (e.g. the leveler), into `cleaned` (a WAV at
+    the same rate and channels, s24); return the cleaned sound's integrated loudness (LUFS, on the output
+    `layout`) and sample peak (dBFS), measured as it is written.
 
     The sound is cut into a piece per core (of a minute at least), each denoised on its own thread (the model
     releases the GIL): the first piece streams into ffmpeg, the others wait in temporary files in the build folder.
@@ -65,11 +67,7 @@ def denoise(pcm: Path, cleaned: Path, *, layout: str, duration: float) -> tuple[
 
         stderr = feed_ffmpeg(
             ["-f", "f32le", "-ar", str(RATE), "-ac", str(channels), "-i", "pipe:0",
-             "-filter_complex",
-             f"[0:a]aresample={rate},asplit=2[loud][keep];"
-             f"[loud]aformat=channel_layouts={layout},ebur128=peak=sample:framelog=quiet[measured]",
-             "-map", "[measured]", "-f", "null", "-",
-             "-map", "[keep]", "-c:a", "pcm_s24le", "-f", "wav", cleaned],
+             "-filter_complex", measured_filters(rate, layout, then), *measured_outputs(cleaned)],
             everything(),
             what=f"denoising {pcm.name}",
         )

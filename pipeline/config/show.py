@@ -37,6 +37,7 @@ class AudioSettings(StrictModel):
     sample_rate: Literal[44100, 48000] = 44100
     channels: Literal[1, 2] = 2
     denoise: bool = Field(default=True, description="noise and hum reduction (DeepFilterNet3) before loudness")
+    level_speakers: bool = Field(default=True, description="even out the voices of one mixed recording")
 
 
 class TranscriptionSettings(StrictModel):

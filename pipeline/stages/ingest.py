@@ -2,12 +2,12 @@
 
 Two steps, so Make can redo the cheap one alone:
   audio  decode once: loudness, silences, asr.wav (16 kHz mono, the original sound) and a WAV of the sound,
-         denoised (audio.denoise) and measured again; then gain and a limiter on that WAV → normalised.mp3, and
-         soundtrack.m4a (AAC, for the videos) in the same pass (a multitrack recording's tracks are levelled
-         and mixed first)
+         denoised (audio.denoise), its voices levelled (audio.level_speakers) and measured again; then gain
+         and a limiter on that WAV → normalised.mp3, and soundtrack.m4a (AAC, for the videos) in the same
+         pass (a multitrack recording's tracks are levelled and mixed first)
   tags   normalised.mp3 + ID3v2.4 tags, cover art and chapters (once chapters.json exists) → <slug>.mp3
 
-The audio work is in pipeline.audio (decode, normalise, mix, tags); this module says what goes where.
+The audio work is in pipeline.audio (decode, denoise, level, normalise, mix, tags); this module says what goes where.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 from pipeline.atomic import atomic_path, write_text
 from pipeline.audio.decode import decode_recording
 from pipeline.audio.denoise import denoise
+from pipeline.audio.level import LEVELER, level
 from pipeline.audio.loudness import channel_layout
 from pipeline.audio.mix import mix_tracks, tracks_report
 from pipeline.audio.normalise import AacFormat, Mp3Format, Soundtrack, normalise
@@ -65,7 +66,7 @@ def make_audio(ctx: Context) -> list[Path]:
     layout = channel_layout(settings.channels)
     pcm = paths.build / "ingest-sound.wav"  # the sound at the MP3's rate, decoded once; removed at the end
     mix = paths.build / "ingest-mix.wav"  # a multitrack recording's tracks, levelled and mixed; removed at the end
-    cleaned = paths.build / "ingest-denoised.wav"  # that sound denoised; removed at the end
+    cleaned = paths.build / "ingest-produced.wav"  # that sound denoised and levelled; removed at the end
     try:
         no_tracks: dict[str, object] = {"tracks": [], "turns": []}
         source, tracks = mix_recording(ctx, mix, layout) if ctx.episode.tracks else (ctx.episode.recording, no_tracks)
@@ -76,8 +77,8 @@ def make_audio(ctx: Context) -> list[Path]:
             if warning:
                 log.warning("%s", warning)
             sound, integrated, peak = pcm, measurement.integrated, measurement.peak
-            if settings.denoise:
-                sound, integrated, peak = denoised(pcm, cleaned, layout, info.duration, measurement.integrated, peak)
+            if settings.denoise or settings.level_speakers:
+                sound, integrated, peak = produced(ctx, pcm, cleaned, layout, info.duration, measurement.integrated, peak)
             log.info("measured %.1f LUFS, sample peak %.1f dBFS; normalising to %s LUFS",
                      integrated, peak, settings.loudness_lufs)
             with atomic_path(paths.normalised_mp3) as mp3_tmp, atomic_path(paths.soundtrack_m4a) as aac_tmp:
@@ -93,19 +94,27 @@ def make_audio(ctx: Context) -> list[Path]:
     return [paths.asr_wav, paths.normalised_mp3, paths.soundtrack_m4a, paths.tracks_json]
 
 
-def denoised(pcm: Path, cleaned: Path, layout: str, duration: float, integrated: float,
+def produced(ctx: Context, pcm: Path, cleaned: Path, layout: str, duration: float, integrated: float,
              peak: float) -> tuple[Path, float, float]:
-    """The sound to publish, denoised, and its loudness and peak; the original (a warning says why) when the
-    denoiser took away most of it: a tone or music is not speech, and what is left is not worth publishing."""
-    cleaned_integrated, cleaned_peak = denoise(pcm, cleaned, layout=layout, duration=duration)
-    drop = integrated - cleaned_integrated
-    if drop > MOST_A_DENOISER_TAKES_DB:
+    """The sound to publish, denoised and its voices levelled as audio.denoise and audio.level_speakers say, with
+    its loudness and peak. When the denoiser took away most of the sound (a tone or music is not speech, and
+    what is left is not worth publishing), the original, levelled, and a warning says why."""
+    leveler = LEVELER if ctx.show.audio.level_speakers else ""
+    if ctx.show.audio.denoise:
+        cleaned_integrated, cleaned_peak = denoise(pcm, cleaned, layout=layout, duration=duration, then=leveler)
+        drop = integrated - cleaned_integrated
+        if drop <= MOST_A_DENOISER_TAKES_DB:
+            log.info("denoised%s: %.1f LUFS before, %.1f LUFS after", " and levelled" if leveler else "",
+                     integrated, cleaned_integrated)
+            return cleaned, cleaned_integrated, cleaned_peak
         log.warning("the denoiser took the sound %.0f dB down (%.1f → %.1f LUFS): it is mostly not speech (music, a "
                     "tone?), so it is published as recorded; set audio.denoise: false in config/show.yaml to skip "
                     "it", drop, integrated, cleaned_integrated)
+    if not leveler:
         return pcm, integrated, peak
-    log.info("denoised: %.1f LUFS before, %.1f LUFS after", integrated, cleaned_integrated)
-    return cleaned, cleaned_integrated, cleaned_peak
+    levelled_integrated, levelled_peak = level(pcm, cleaned, layout=layout, duration=duration)
+    log.info("voices levelled: %.1f LUFS before, %.1f LUFS after", integrated, levelled_integrated)
+    return cleaned, levelled_integrated, levelled_peak
 
 
 def mix_recording(ctx: Context, mix: Path, layout: str) -> tuple[Path, dict[str, object]]:
