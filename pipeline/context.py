@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.config.episode import Episode
-from pipeline.config.show import ShowConfig
+from pipeline.config.show import AudioSettings, ShowConfig
 from pipeline.layout import EpisodePaths, Project, Publication, episode_paths, publication
 
 if TYPE_CHECKING:  # a stage runs on configuration already loaded: its code does not include the loader
@@ -32,6 +32,11 @@ class Context:
 
     def option(self, name: str, default: object = None) -> object:
         return getattr(self.options, name, default)
+
+    @property
+    def audio(self) -> AudioSettings:
+        """The show's audio settings with this episode's own in their place."""
+        return self.show.audio.overridden(self.episode.config.audio)
 
     @property
     def cover(self) -> Path:

@@ -26,7 +26,7 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
     ep = episode.config
     show_identity = {"title": show.title, "author": show.author, "cover": show.cover}
     return {
-        "ingest": {"recording": _dump(ep.recording), "audio": _dump(show.audio),
+        "ingest": {"recording": _dump(ep.recording), "audio": _dump(show.audio.overridden(ep.audio)),
                    "soundtrack_kbps": show.video.audio_bitrate_kbps},
         "tags": {
             "show": show_identity,

@@ -27,12 +27,24 @@ DATA = Path(__file__).resolve().parent / "data"
 os.environ.setdefault("PIPELINE_PROGRESS", "0")
 
 
-def copy_project(target: Path, episodes: tuple[str, ...] = ("463",)) -> Project:
-    """config/ and the chosen episodes of this repository, copied under `target`."""
+def copy_project(target: Path, episodes: tuple[str, ...] = ("463",), *, denoise: bool = False) -> Project:
+    """config/ and the chosen episodes of this repository, copied under `target`; without the denoiser unless
+    `denoise` (see `without_denoiser`)."""
     shutil.copytree(REPO / "config", target / "config")
     for episode_id in episodes:
         shutil.copytree(REPO / "episodes" / episode_id, target / "episodes" / episode_id)
+    if not denoise:
+        without_denoiser(target / "config" / "show.yaml")
     return Project(target)
+
+
+def without_denoiser(show_yaml: Path) -> None:
+    """`audio.denoise: false` in a copy of the demo's show.yaml. The denoiser costs about 0.06 × real time on two
+    cores on every ingest, which doubled the suite; tests/test_denoise.py and tests/test_level.py test it, and the
+    README's `make publish` (in CI) runs it on both demo episodes."""
+    text = show_yaml.read_text(encoding="utf-8")
+    assert "\naudio:\n" in text, f"{show_yaml}: no audio: section to turn the denoiser off in"
+    show_yaml.write_text(text.replace("\naudio:\n", "\naudio:\n  denoise: false\n", 1), encoding="utf-8")
 
 
 def edit_episode(project: Project, episode_id: str = "463", **changes: object) -> Path:

@@ -22,7 +22,7 @@ from pipeline.formats.times import timestamp
 from pipeline.formats.transcript import Segment, Transcript, Word
 from pipeline.layout import Project, episode_paths, publication
 from tests import media
-from tests.conftest import REPO, make_context
+from tests.conftest import REPO, make_context, without_denoiser
 from tests.media import tone, tone_with_video
 
 NOTES_HTML = (
@@ -102,6 +102,7 @@ def small_show(root: Path, episode_ids: tuple[str, ...] = ("463",), **episode_fi
     (root / "config" / "voices").mkdir(parents=True)
     for name in ("show.yaml", "cover.jpg", "voices/dana.mp3"):
         (root / "config" / name).write_bytes((REPO / "config" / name).read_bytes())
+    without_denoiser(root / "config" / "show.yaml")
     for index, episode_id in enumerate(episode_ids):
         source = yaml.safe_load((REPO / "episodes" / "463" / "episode.yaml").read_text(encoding="utf-8"))
         source.update(number=int(episode_id), date=(datetime(2026, 11, 23, 9) + timedelta(days=index)).isoformat() + "-08:00")

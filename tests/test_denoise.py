@@ -17,10 +17,9 @@ from scipy.signal import resample_poly, welch
 
 from benchmarks.production import hum, si_sdr
 from pipeline.audio.denoise import denoise
-from pipeline.layout import Project
 from pipeline.tools.deepfilter import RATE, DeepFilter
 from pipeline.transcription.audio import load_audio
-from tests.conftest import DATA, edit_episode, make_context, run_stage
+from tests.conftest import DATA, copy_project, edit_episode, make_context, run_stage
 
 MP3_RATE = 44_100
 
@@ -79,6 +78,19 @@ def test_noise_and_hum_are_taken_down_on_every_channel(tmp_path: Path) -> None:
     assert -40 < integrated < -10 and peak < 0
 
 
+def test_dual_mono_is_denoised_once_and_comes_out_as_mono_does(tmp_path: Path) -> None:
+    speech = arctic_at(MP3_RATE)[:3 * MP3_RATE]
+    noisy = speech + kitchen_at(MP3_RATE, speech.shape[0]) * 0.05
+    soundfile.write(tmp_path / "mono.wav", noisy, MP3_RATE, subtype="PCM_24")
+    soundfile.write(tmp_path / "dual.wav", np.stack([noisy, noisy], axis=1), MP3_RATE, subtype="PCM_24")
+    for name, layout in (("mono", "mono"), ("dual", "stereo")):
+        denoise(tmp_path / f"{name}.wav", tmp_path / f"{name}-out.wav", layout=layout, duration=3.0)
+    mono = soundfile.read(tmp_path / "mono-out.wav", dtype="float32")[0]
+    dual = soundfile.read(tmp_path / "dual-out.wav", dtype="float32")[0]
+    assert dual.shape == (mono.shape[0], 2)
+    assert np.array_equal(dual[:, 0], dual[:, 1]) and np.array_equal(dual[:, 0], mono)
+
+
 def test_a_long_sound_cut_in_pieces_comes_out_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two pieces on two threads give what one gives: no click where they meet, and the rest alike (the model's
     state after a warm-up differs a little from its state after the whole first half: 32 dB SI-SDR measured)."""
@@ -101,9 +113,10 @@ def test_a_long_sound_cut_in_pieces_comes_out_as_one(tmp_path: Path, monkeypatch
     assert si_sdr(whole, pieces) >= 20.0
 
 
-def test_a_tone_is_published_as_recorded_and_the_creator_is_told(project: Project, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_tone_is_published_as_recorded_and_the_creator_is_told(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     from tests import media
 
+    project = copy_project(tmp_path / "show", denoise=True)  # the demo's settings: the denoiser on
     media.tone(project.episodes_dir / "463" / "tone.wav", seconds=6, volume_db=-20)
     edit_episode(project, recording="tone.wav")
     caplog.set_level(logging.INFO, logger="pipeline")

@@ -46,6 +46,7 @@ def denoise(pcm: Path, cleaned: Path, *, layout: str, duration: float, then: str
 
     with soundfile.SoundFile(pcm) as source:
         rate, channels, frames = source.samplerate, source.channels, source.frames
+    distinct = 1 if channels > 1 and _same_on_every_channel(pcm) else channels  # dual mono is denoised once
     count = max(1, min(os.cpu_count() or 1, int(frames / rate // SHORTEST_PIECE_SECONDS)))
     bounds = [frames * index // count for index in range(count + 1)]
     done = [0.0] * count
@@ -56,11 +57,11 @@ def denoise(pcm: Path, cleaned: Path, *, layout: str, duration: float, then: str
             bar.n = sum(done)
             bar.refresh()
 
-        later = [pool.submit(_to_file, pcm, bounds[i], bounds[i + 1], Path(folder) / f"{i}.f32",
+        later = [pool.submit(_to_file, pcm, bounds[i], bounds[i + 1], distinct, Path(folder) / f"{i}.f32",
                              lambda seconds, i=i: advance(i, seconds)) for i in range(1, count)]
 
         def everything() -> Iterator[bytes]:
-            yield from _piece(pcm, bounds[0], bounds[1], lambda seconds: advance(0, seconds))
+            yield from _piece(pcm, bounds[0], bounds[1], distinct, lambda seconds: advance(0, seconds))
             for job in later:
                 with job.result().open("rb") as stored:
                     yield from iter(lambda stored=stored: stored.read(1 << 22), b"")
@@ -75,15 +76,27 @@ def denoise(pcm: Path, cleaned: Path, *, layout: str, duration: float, then: str
     return integrated, peak if peak is not None else 0.0
 
 
-def _to_file(pcm: Path, start: int, end: int, target: Path, on_progress: Any) -> Path:
+def _same_on_every_channel(pcm: Path) -> bool:
+    """Whether every channel of `pcm` holds the same samples (a mono recording in a stereo file)."""
+    import soundfile
+
+    with soundfile.SoundFile(pcm) as source:
+        for block in source.blocks(blocksize=int(BLOCK_SECONDS * source.samplerate), dtype="float32", always_2d=True):
+            if not (block == block[:, :1]).all():
+                return False
+    return True
+
+
+def _to_file(pcm: Path, start: int, end: int, distinct: int, target: Path, on_progress: Any) -> Path:
     with target.open("wb") as out:
-        for chunk in _piece(pcm, start, end, on_progress):
+        for chunk in _piece(pcm, start, end, distinct, on_progress):
             out.write(chunk)
     return target
 
 
-def _piece(pcm: Path, start: int, end: int, on_progress: Any) -> Iterator[bytes]:
-    """Frames `start`–`end` of `pcm` denoised, as interleaved float32 at 48 kHz, in blocks."""
+def _piece(pcm: Path, start: int, end: int, distinct: int, on_progress: Any) -> Iterator[bytes]:
+    """Frames `start`–`end` of `pcm` denoised, as interleaved float32 at 48 kHz, in blocks; only the first
+    `distinct` channels are denoised, the last of them standing for the rest (dual mono)."""
     import numpy as np
     import soundfile
     import soxr
@@ -92,21 +105,21 @@ def _piece(pcm: Path, start: int, end: int, on_progress: Any) -> Iterator[bytes]
         rate, channels = source.samplerate, source.channels
         early = min(start, int(WARM_UP_SECONDS * rate))
         source.seek(start - early)
-        filters = [DeepFilter() for _ in range(channels)]
-        upsample = [soxr.ResampleStream(rate, RATE, 1, dtype="float32") for _ in range(channels)]
+        filters = [DeepFilter() for _ in range(distinct)]
+        upsample = [soxr.ResampleStream(rate, RATE, 1, dtype="float32") for _ in range(distinct)]
         to_drop = round(early * RATE / rate)  # output of the warm-up
         left, heard = end - start + early, 0
 
         def denoised(block: np.ndarray, last: bool) -> bytes:
             nonlocal to_drop
             outs = []
-            for index in range(channels):
+            for index in range(distinct):
                 samples = block[:, index].copy()
                 at_48k = upsample[index].resample_chunk(samples, last=last) if rate != RATE else samples
                 out = filters[index].process(at_48k)
                 outs.append(np.concatenate([out, filters[index].finish()]) if last else out)
             size = min(out.shape[0] for out in outs)  # the channels' streams are the same length, block for block
-            together = np.stack([out[:size] for out in outs], axis=1)
+            together = np.stack([outs[min(index, distinct - 1)][:size] for index in range(channels)], axis=1)
             dropped = min(to_drop, size)
             to_drop -= dropped
             return together[dropped:].astype("<f4").tobytes()

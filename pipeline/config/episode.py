@@ -119,6 +119,13 @@ class Correction(StrictModel):
         return None if value is None else check_timestamp(value)
 
 
+class EpisodeAudio(StrictModel):
+    """The show's production settings (`audio:` in show.yaml) this episode does otherwise."""
+
+    denoise: bool | None = None
+    level_speakers: bool | None = None
+
+
 class Multitrack(StrictModel):
     """One file per participant, as remote-recording tools give them."""
 
@@ -196,6 +203,7 @@ class EpisodeConfig(StrictModel):
     explicit: bool | None = None
     glossary: list[str] = Field(default_factory=list)
     corrections: list[Correction] = Field(default_factory=list)
+    audio: EpisodeAudio | None = None  # overrides the show's audio.denoise / audio.level_speakers
     links: list[Link] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     chapters: list[Chapter] | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from pipeline.config.fields import StrictModel, WebUrl
 from pipeline.config.vocab import (
@@ -38,6 +38,10 @@ class AudioSettings(StrictModel):
     channels: Literal[1, 2] = 2
     denoise: bool = Field(default=True, description="noise and hum reduction (DeepFilterNet3) before loudness")
     level_speakers: bool = Field(default=True, description="even out the voices of one mixed recording")
+
+    def overridden(self, changes: BaseModel | None) -> AudioSettings:
+        """These settings with an episode's own `audio:` keys (those it sets) in their place."""
+        return self.model_copy(update=changes.model_dump(exclude_none=True)) if changes is not None else self
 
 
 class TranscriptionSettings(StrictModel):

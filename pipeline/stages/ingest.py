@@ -62,7 +62,7 @@ def make_audio(ctx: Context) -> list[Path]:
     and a 44.1/48 kHz WAV of the sound at the MP3's rate; second pass: gain and limiter on that WAV, encoded to
     MP3 and measured again (and once more, the gain corrected, if the MP3 missed the target)."""
     paths = ctx.paths
-    settings = ctx.show.audio
+    settings = ctx.audio
     layout = channel_layout(settings.channels)
     pcm = paths.build / "ingest-sound.wav"  # the sound at the MP3's rate, decoded once; removed at the end
     mix = paths.build / "ingest-mix.wav"  # a multitrack recording's tracks, levelled and mixed; removed at the end
@@ -99,8 +99,8 @@ def produced(ctx: Context, pcm: Path, cleaned: Path, layout: str, duration: floa
     """The sound to publish, denoised and its voices levelled as audio.denoise and audio.level_speakers say, with
     its loudness and peak. When the denoiser took away most of the sound (a tone or music is not speech, and
     what is left is not worth publishing), the original, levelled, and a warning says why."""
-    leveler = LEVELER if ctx.show.audio.level_speakers else ""
-    if ctx.show.audio.denoise:
+    leveler = LEVELER if ctx.audio.level_speakers else ""
+    if ctx.audio.denoise:
         cleaned_integrated, cleaned_peak = denoise(pcm, cleaned, layout=layout, duration=duration, then=leveler)
         drop = integrated - cleaned_integrated
         if drop <= MOST_A_DENOISER_TAKES_DB:
@@ -125,7 +125,7 @@ def mix_recording(ctx: Context, mix: Path, layout: str) -> tuple[Path, dict[str,
     def name(path: Path) -> str:
         return ctx.project.relative(path).as_posix()
 
-    tracks = mix_tracks(ctx.episode.tracks, mix, layout, ctx.show.audio.sample_rate, name)
+    tracks = mix_tracks(ctx.episode.tracks, mix, layout, ctx.audio.sample_rate, name)
     kept = [track for track in tracks if track.audible]
     turns = track_turns([t.samples for t in kept], [t.gain for t in kept], [t.speaker for t in kept])
     return mix, tracks_report(tracks, turns, name)
