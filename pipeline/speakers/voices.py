@@ -50,7 +50,7 @@ SECOND_LOOK_MARGIN = 0.08
 # Two voices heard at once are two people, whatever their embeddings say (a 5 s clip of two people talking over
 # each other embeds as one voice on some CPUs). Measured (pyannote's segmentation model, benchmarks/voices.py and
 # 20 one-voice recordings × 4 perturbations): one voice is heard "at once" in 0 % of its speech, and at most 1.7 %
-# with synthetic music as loud as the voice under it; the meetings where it decides, 14 % (AMI trn00) and 43 %
+# with synthetic music as loud as the voice under it; the meetings over it, 14 % (AMI trn00) and 44 %
 # (the stereo clip). Below this share, or under TWO_AT_ONCE_SECONDS, the embeddings alone decide.
 TWO_AT_ONCE_SHARE = 0.05
 TWO_AT_ONCE_SECONDS = 1.0
