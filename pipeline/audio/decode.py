@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.audio.loudness import parse_ebur128
+from pipeline.audio.loudness import ebur128_filters, parse_ebur128
 from pipeline.audio.silence import Spans, parse_silences, silencedetect
 from pipeline.progress import advance_to, progress_bar
 from pipeline.tools.ffmpeg import run_ffmpeg
@@ -34,7 +34,7 @@ def decode_recording(source: Path, asr_wav: Path, pcm: Path, sample_rate: int, l
                 "-filter_complex",
                 f"[0:a:0]asplit=2[sound][asr];"
                 f"[sound]aresample={sample_rate},asplit=2[loud][keep];"
-                f"[loud]aformat=channel_layouts={layout},ebur128=peak=sample:framelog=quiet[measured];"
+                f"[loud]{ebur128_filters(layout)}[measured];"
                 f"[asr]aresample={SAMPLE_RATE},aformat=sample_fmts=s16:channel_layouts=mono,"
                 f"{silencedetect()}[speech]",
                 "-map", "[measured]", "-f", "null", "-",

@@ -19,8 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.audio.level import measured_filters, measured_outputs
-from pipeline.audio.loudness import parse_ebur128
+from pipeline.audio.loudness import measured_filters, measured_outputs, parse_ebur128
 from pipeline.progress import progress_bar
 from pipeline.tools.deepfilter import RATE, DeepFilter
 from pipeline.tools.ffmpeg import feed_ffmpeg

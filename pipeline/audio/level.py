@@ -13,23 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.audio.loudness import parse_ebur128
+from pipeline.audio.loudness import measured_filters, measured_outputs, parse_ebur128
 from pipeline.progress import advance_to, progress_bar
 from pipeline.tools.ffmpeg import run_ffmpeg
 
 LEVELER = "dynaudnorm=f=250:g=15:t=0.01"
-
-
-def measured_filters(rate: int, layout: str, before: str = "") -> str:
-    """The filter graph of a pass that writes the sound (`[keep]`, at `rate`) and measures it (`[measured]`): its
-    loudness on the output `layout` and sample peak, after `before` (filters, comma-separated, or nothing)."""
-    first = f"{before}," if before else ""
-    return (f"[0:a]{first}aresample={rate},asplit=2[loud][keep];"
-            f"[loud]aformat=channel_layouts={layout},ebur128=peak=sample:framelog=quiet[measured]")
-
-
-def measured_outputs(target: Path) -> list[str | Path]:
-    return ["-map", "[measured]", "-f", "null", "-", "-map", "[keep]", "-c:a", "pcm_s24le", "-f", "wav", target]
 
 
 def level(pcm: Path, levelled: Path, *, layout: str, duration: float) -> tuple[float, float]:

@@ -111,3 +111,20 @@ def find_gain(pcm: Path, peak: float, layout: str, aim: float, gain: float, ceil
             break
         candidates = next_gains(tried, aim)
     return min(tried, key=lambda pair: abs(aim - pair[1]))[0]
+
+
+def ebur128_filters(layout: str) -> str:
+    """The filters that measure integrated loudness and sample peak on the output `layout` (parse_ebur128 reads them)."""
+    return f"aformat=channel_layouts={layout},ebur128=peak=sample:framelog=quiet"
+
+
+def measured_filters(rate: int, layout: str, before: str = "") -> str:
+    """The filter graph of a pass that writes the sound (`[keep]`, at `rate`) and measures it (`[measured]`): its
+    loudness on the output `layout` and sample peak, after `before` (filters, comma-separated, or nothing)."""
+    first = f"{before}," if before else ""
+    return (f"[0:a]{first}aresample={rate},asplit=2[loud][keep];"
+            f"[loud]{ebur128_filters(layout)}[measured]")
+
+
+def measured_outputs(target: Path) -> list[str | Path]:
+    return ["-map", "[measured]", "-f", "null", "-", "-map", "[keep]", "-c:a", "pcm_s24le", "-f", "wav", target]

@@ -77,12 +77,13 @@ def occurrences(words: Sequence[Word], heard: Sequence[str]) -> list[int]:
 def replacement(heard: Sequence[Word], said: Sequence[str]) -> list[Word]:
     """`said` in the time of the `heard` words, each word's share by its length."""
     start, end = heard[0].start, heard[-1].end
-    lead = _EDGES.match(heard[0].text)["lead"]  # type: ignore[index]
+    first_word = _EDGES.match(heard[0].text)
+    assert first_word is not None  # the pattern matches any text
+    lead, first = first_word["lead"], first_word["core"]
     trail = _EDGES.match(heard[-1].text)["trail"]  # type: ignore[index]
     texts = list(said)
     texts[0] = lead + texts[0]
     texts[-1] = texts[-1] + trail
-    first = _EDGES.match(heard[0].text)["core"]  # type: ignore[index]
     if first[:1].isupper() and texts[0][len(lead):len(lead) + 1].islower():
         texts[0] = lead + texts[0][len(lead)].upper() + texts[0][len(lead) + 1:]
     weights = [max(1, len(text)) for text in texts]

@@ -257,7 +257,8 @@ class WindowDiarizer:
         together_seconds = sum(end - start for start, end in together)
         raised = at_least_two_when_heard_together(count, together_seconds, speech)
         decision = cluster(embeddings, where, raised, self.embedder.bar)
-        return replace(decision, heard_together=together_seconds / speech if speech else 0.0)
+        return replace(decision, heard_together=together_seconds / speech if speech else 0.0,
+                       raised_by_overlap=raised != count)
 
     def labelled(self, audio: Samples, spans: list[tuple[float, float]], embeddings: np.ndarray, where: np.ndarray,
                  decision: Voices, together: list[tuple[float, float]]) -> Diarization:

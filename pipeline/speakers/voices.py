@@ -72,6 +72,7 @@ class Voices:
     split_margin: float | None  # similarity − bar of the voices least clearly apart (< 0); None: one voice
     refused_margin: float | None  # similarity − bar of the split most nearly made but refused (≥ 0); None: none tried
     heard_together: float = 0.0  # share of the speech where two voices are heard at once (set by the diarizer)
+    raised_by_overlap: bool = False  # the count was raised to two because of it
 
     @property
     def count(self) -> int:
@@ -80,7 +81,7 @@ class Voices:
     def describe(self) -> str:
         """The decision in words, with its margins, for the log."""
         said = []
-        if self.heard_together >= TWO_AT_ONCE_SHARE:
+        if self.raised_by_overlap:
             said.append(f"two voices heard at once in {self.heard_together:.0%} of the speech, so at least two")
         if self.split_margin is not None:
             said.append(f"the two most alike voices {-self.split_margin:.2f} below the one-voice bar")
