@@ -13,9 +13,20 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any, NamedTuple
 
 RECORDING = "recording"
+EPSILON = 1e-9  # seconds: a piece's end, as start + duration, may differ from the cut's edge in the last bit
+
+
+class Insert(NamedTuple):
+    """Other sound played at recording time `at`: `length` s of `source` from `offset` s into it."""
+
+    at: float
+    source: str
+    length: float
+    offset: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,10 @@ class Piece:
     @property
     def end(self) -> float:
         return self.start + self.duration
+
+    @property
+    def source_end(self) -> float:
+        return self.source_start + self.duration
 
 
 class EditError(ValueError):
@@ -46,14 +61,15 @@ class TimeMap:
 
     @classmethod
     def from_edit(cls, duration: float, cuts: Sequence[tuple[float, float]] = (),
-                  inserts: Sequence[tuple[float, str, float]] = ()) -> TimeMap:
+                  inserts: Sequence[tuple[float, str, float] | Insert] = ()) -> TimeMap:
         """The recording (`duration` s) without the `cuts` ((start, end) recording seconds, in any order, may
-        overlap), with each insert ((recording time, source, its duration)) played at that moment: an insert at 0
-        plays first (an intro), at `duration` last."""
+        overlap), with each insert (`Insert`, or (recording time, source, its duration)) played at that moment, in
+        the order given where several share one: an insert at 0 plays first (an intro), at `duration` last."""
         kept = kept_stretches(duration, cuts)
         if not kept:
             raise EditError("the cuts remove the whole recording")
-        for at, source, _length in inserts:
+        inserts = [Insert(*insert) for insert in inserts]
+        for at, source, _length, _offset in inserts:
             if not 0 <= at <= duration:
                 raise EditError(f"the insert {source} at {at:.1f} s is outside the recording (0–{duration:.1f} s)")
             if not any(start <= at <= end for start, end in kept):
@@ -64,12 +80,12 @@ class TimeMap:
         for start, end in kept:
             position = start
             while waiting and waiting[0][0] <= end:
-                at, source, length = waiting.pop(0)
+                at, source, length, offset = waiting.pop(0)
                 if at > position:
                     pieces.append(Piece(clock, RECORDING, position, at - position))
                     clock += at - position
                     position = at
-                pieces.append(Piece(clock, source, 0.0, length))
+                pieces.append(Piece(clock, source, offset, length))
                 clock += length
             if end > position:
                 pieces.append(Piece(clock, RECORDING, position, end - position))
@@ -79,6 +95,14 @@ class TimeMap:
     @property
     def duration(self) -> float:
         return self.pieces[-1].end if self.pieces else 0.0
+
+    def to_document(self) -> list[dict[str, Any]]:
+        return [asdict(piece) for piece in self.pieces]
+
+    @classmethod
+    def from_document(cls, pieces: Sequence[dict[str, Any]]) -> TimeMap:
+        return cls(tuple(Piece(float(p["start"]), str(p["source"]), float(p["source_start"]), float(p["duration"]))
+                         for p in pieces))
 
     @property
     def recording_pieces(self) -> list[Piece]:
@@ -91,11 +115,21 @@ class TimeMap:
         pieces = self.recording_pieces
         starts = [piece.source_start for piece in pieces]
         index = bisect.bisect_right(starts, time) - 1
-        found = [piece.start + (time - piece.source_start) for piece in pieces[max(0, index - 1):index + 2]
-                 if piece.source_start <= time <= piece.source_start + piece.duration]
+        found = [piece.start + min(max(time - piece.source_start, 0.0), piece.duration)
+                 for piece in pieces[max(0, index - 1):index + 2]
+                 if piece.source_start - EPSILON <= time <= piece.source_end + EPSILON]
         if not found:
             return None
         return found[-1] if starting else found[0]
+
+    def published_from(self, time: float) -> float:
+        """Where recording `time` is heard, or, when it was cut, where what follows the cut is heard (the end of
+        the published sound when nothing follows): where a chapter or a soundbite given in recording time starts."""
+        found = self.published(time, starting=True)
+        if found is not None:
+            return found
+        later = [piece for piece in self.recording_pieces if piece.source_start > time]
+        return later[0].start if later else self.duration
 
     def published_span(self, start: float, end: float) -> tuple[float, float] | None:
         """A recording stretch (a word, a caption, a chapter) in published time: what of it is kept, from its first
