@@ -24,7 +24,7 @@ COMPARED_DENOISER := pyrnnoise==0.4.5
 # What the tests run in Node (podcast-partytime, axe-core), pinned by tests/js/package-lock.json.
 NODE_STAMP := tests/js/node_modules/.installed
 
-.PHONY: help venv publish ingest transcribe notes video clips feed validate test lint bench catalogue import serve clean distclean
+.PHONY: help venv publish ingest transcribe edit notes video clips feed validate test lint bench catalogue import serve clean distclean
 
 help: ## list the targets
 	@echo "usage: make TARGET [EPISODE=id]"
@@ -78,14 +78,15 @@ ifeq ($(EPISODE_CHECKED),)
 # ---------------------------------------------------------------- outer level: check EPISODE, then recurse
 publish: $(VENV_STAMP) ## the whole pipeline for EPISODE, then publish (folder or S3: PUBLISH_TARGET)
 ingest: $(VENV_STAMP) ## podcast MP3 (loudness-normalised, tagged) and the ASR WAV for EPISODE
-transcribe: $(VENV_STAMP) ## transcript, captions (SRT, WebVTT) for EPISODE
+transcribe: $(VENV_STAMP) ## the transcript as heard (words, times, speakers) for EPISODE
+edit: $(VENV_STAMP) ## cuts, inserts, intro/outro, corrections: the published MP3, transcripts and captions of EPISODE
 notes: $(VENV_STAMP) ## show notes and chapters for EPISODE
 video: $(VENV_STAMP) ## captioned video (audiogram for audio-only recordings) for EPISODE
 clips: $(VENV_STAMP) ## the best moments of EPISODE as short vertical captioned videos
 feed: $(VENV_STAMP) ## RSS feeds and web site, with EPISODE built
 validate: $(VENV_STAMP) ## check the feeds against Apple's and Podcasting 2.0 rules
 
-publish ingest transcribe notes video clips feed validate:
+publish ingest transcribe edit notes video clips feed validate:
 	@$(PIPELINE) check-config "$${EPISODE:-}"
 	@$(MAKE) --no-print-directory EPISODE_CHECKED=1 EPISODE="$${EPISODE:-}" $@
 
@@ -99,6 +100,7 @@ include $(B)/episode.mk
 
 ingest: $(AUDIO_FILES) $(TAGS_FILES)
 transcribe: $(TRANSCRIBE_FILES)
+edit: $(EDIT_FILES)
 notes: $(NOTES_FILES)
 video: $(VIDEO_FILES)
 clips: $(CLIPS_FILES)

@@ -53,34 +53,44 @@ def episode_steps(project: Project, show: ShowConfig, episode: Episode, paths: E
     notes = (paths.shownotes_md, paths.shownotes_html, paths.chapters_json)
     bib = episode.folder / "references.bib"
     videos = tuple(paths.video_mp4(video.name) for video in show.video.formats)
+    audio = show.audio.overridden(episode.config.audio)
+    edit_files = (*(project.resolve(m.file) for m in (audio.intro, audio.outro) if m is not None),
+                  *(episode.folder / insert.file for insert in episode.config.inserts))
     return [
         Step("audio", "ingest", ("--step", "audio"),
              (*recordings, config("ingest"), *stage_code("ingest")),
-             (paths.normalised_mp3, paths.soundtrack_m4a, paths.asr_wav, paths.tracks_json)),
+             (paths.normalised_mp3, paths.soundtrack_m4a, paths.asr_wav, paths.tracks_json, paths.produced_wav,
+              paths.produced_json)),
         Step("transcribe", "transcribe", (),
              (paths.asr_wav, paths.tracks_json, config("transcribe"), *voices, *stage_code("transcribe")),
-             transcripts),
+             (paths.heard_json,)),
+        Step("edit", "edit", (),
+             (paths.heard_json, paths.produced_wav, paths.produced_json, paths.normalised_mp3, paths.soundtrack_m4a,
+              *edit_files, config("edit"), *stage_code("edit")),
+             (*transcripts, paths.edit_json, paths.edits_txt, paths.edit_otio, paths.edited_mp3, paths.edited_m4a)),
         Step("notes", "notes", (),
-             (paths.transcript_json, config("notes"), *stage_code("notes"), *((bib,) if bib.is_file() else ())),
+             (paths.transcript_json, paths.edit_json, config("notes"), *stage_code("notes"),
+              *((bib,) if bib.is_file() else ())),
              notes),
         Step("tags", "ingest", ("--step", "tags"),
-             (paths.normalised_mp3, paths.chapters_json, config("tags"), cover, *stage_code("ingest")),
+             (paths.edited_mp3, paths.chapters_json, config("tags"), cover, *stage_code("ingest")),
              (paths.podcast_mp3,)),
         Step("video", "video", (),
-             (*recordings, paths.normalised_mp3, paths.soundtrack_m4a, paths.transcript_json, paths.captions_vtt,
-              config("video"), cover, *stage_code("video")),
+             (*recordings, paths.edited_mp3, paths.edited_m4a, paths.edit_json, paths.transcript_json,
+              paths.captions_vtt, config("video"), cover, *stage_code("video")),
              (*videos, paths.video_vtt)),
         # clips.json is written last and lists the clips' videos and posters (how many depends on the episode)
         Step("clips", "clips", (),
-             (*recordings, paths.normalised_mp3, paths.transcript_json, config("clips"), cover, *stage_code("clips")),
+             (*recordings, paths.edited_mp3, paths.edit_json, paths.transcript_json, config("clips"), cover,
+              *stage_code("clips")),
              (paths.clips_json,)),
     ]
 
 
 def published_files(steps: Sequence[Step], paths: EpisodePaths) -> tuple[Path, ...]:
-    """What of an episode's build the show's steps read: every file its steps write but the ingest WAVs and the
-    untagged MP3 (tags, video, notes, transcripts, clips), and its feed slice."""
-    kept = [path for step in steps if step.name != "audio" for path in step.writes]
+    """What of an episode's build the show's steps read: every file its steps write but ingest's and the
+    transcription as heard (the edit, the tagged MP3, video, notes, transcripts, clips), and its feed slice."""
+    kept = [path for step in steps if step.name not in ("audio", "transcribe") for path in step.writes]
     return (*kept, paths.config_slice("feed"))
 
 

@@ -71,6 +71,38 @@ class EpisodePaths:
         return self.build / "soundtrack.m4a"
 
     @property
+    def produced_wav(self) -> Path:  # the whole recording denoised and levelled, before loudness: what the edit cuts
+        return self.build / "produced.wav"
+
+    @property
+    def produced_json(self) -> Path:  # its loudness and peak
+        return self.build / "produced.json"
+
+    @property
+    def heard_json(self) -> Path:  # the transcript in recording time, as the model heard it, with speaker turns
+        return self.build / "heard.json"
+
+    @property
+    def edit_json(self) -> Path:  # the edit: what was cut and inserted, and the time map
+        return self.build / "edit.json"
+
+    @property
+    def edits_txt(self) -> Path:  # the edit for a person: every cut and insert, its reason and length
+        return self.build / "edits.txt"
+
+    @property
+    def edit_otio(self) -> Path:  # the edit for a video editor (OpenTimelineIO)
+        return self.build / "edit.otio"
+
+    @property
+    def edited_mp3(self) -> Path:  # the published sound, edited and loudness-normalised, untagged
+        return self.build / "edited.mp3"
+
+    @property
+    def edited_m4a(self) -> Path:  # the same sound as AAC, for the videos to copy
+        return self.build / "edited.m4a"
+
+    @property
     def podcast_mp3(self) -> Path:  # the published MP3: tags, cover art, chapters
         return self.build / f"{self.slug}.mp3"
 

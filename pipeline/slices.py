@@ -17,6 +17,8 @@ from pipeline.config.show import ShowConfig
 from pipeline.feed.guid import effective_podcast_guid
 from pipeline.layout import EpisodePaths, Project
 
+EDIT_AUDIO = ("intro", "outro", "max_pause")  # audio settings only the edit reads: changing them never denoises again
+
 
 def _dump(value: Any) -> Any:
     return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
@@ -26,7 +28,8 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
     ep = episode.config
     show_identity = {"title": show.title, "author": show.author, "cover": show.cover}
     return {
-        "ingest": {"recording": _dump(ep.recording), "audio": _dump(show.audio.overridden(ep.audio)),
+        "ingest": {"recording": _dump(ep.recording),
+                   "audio": show.audio.overridden(ep.audio).model_dump(mode="json", exclude=set(EDIT_AUDIO)),
                    "soundtrack_kbps": show.video.audio_bitrate_kbps},
         "tags": {
             "show": show_identity,
@@ -36,12 +39,20 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
         "transcribe": {
             "transcription": _dump(show.transcription),
             "glossary": list(ep.glossary),
-            "corrections": [_dump(correction) for correction in ep.corrections],
-            "captions": _dump(show.captions),
             "diarization": _dump(show.diarization),
             "voices": [_dump(voice) for voice in show.voices],
             "speakers": ep.speakers,
             "speaker_names": ep.speaker_names,
+        },
+        "edit": {
+            "cuts": [_dump(cut) for cut in ep.cuts],
+            "inserts": [_dump(insert) for insert in ep.inserts],
+            "corrections": [_dump(correction) for correction in ep.corrections],
+            "chapters": [_dump(chapter) for chapter in ep.chapters or []],  # an insert may be placed at one
+            "audio": _dump(show.audio.overridden(ep.audio)),
+            "captions": _dump(show.captions),
+            "soundtrack_kbps": show.video.audio_bitrate_kbps,
+            "title": ep.title,
         },
         "notes": {
             "show": {**show_identity, "public_url": show.public_url, "website": show.website},

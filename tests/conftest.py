@@ -19,6 +19,7 @@ from moto.server import ThreadedMotoServer
 
 from pipeline.config.load import load_project
 from pipeline.context import Context
+from pipeline.formats.transcript import Transcript
 from pipeline.layout import Project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,15 +28,32 @@ DATA = Path(__file__).resolve().parent / "data"
 os.environ.setdefault("PIPELINE_PROGRESS", "0")
 
 
-def copy_project(target: Path, episodes: tuple[str, ...] = ("463",), *, denoise: bool = False) -> Project:
+def copy_project(target: Path, episodes: tuple[str, ...] = ("463",), *, denoise: bool = False,
+                 edit: bool = False) -> Project:
     """config/ and the chosen episodes of this repository, copied under `target`; without the denoiser unless
-    `denoise` (see `without_denoiser`)."""
+    `denoise` (see `without_denoiser`), and without the demo's edit unless `edit` (see `without_edit`)."""
     shutil.copytree(REPO / "config", target / "config")
     for episode_id in episodes:
         shutil.copytree(REPO / "episodes" / episode_id, target / "episodes" / episode_id)
     if not denoise:
         without_denoiser(target / "config" / "show.yaml")
-    return Project(target)
+    project = Project(target)
+    if not edit:
+        without_edit(project)
+    return project
+
+
+EDIT_KEYS = ("cuts", "inserts", "corrections")
+
+
+def without_edit(project: Project) -> None:
+    """The demo without its intro, outro, cuts, inserts and corrections: the other tests' times are the
+    recording's. tests/test_edit.py tests the edit, and the README's `make publish` (in CI) runs the demo's."""
+    show_yaml = project.show_file
+    lines = show_yaml.read_text(encoding="utf-8").splitlines(keepends=True)
+    show_yaml.write_text("".join(line for line in lines if not line.startswith(("  intro:", "  outro:"))), encoding="utf-8")
+    for episode_id in project.episode_ids():
+        edit_episode(project, episode_id, **dict.fromkeys(EDIT_KEYS))
 
 
 def without_denoiser(show_yaml: Path) -> None:
@@ -80,9 +98,22 @@ def project(tmp_path: Path) -> Project:
 def built_463(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """Episode 463 taken through every stage up to the feed, once for the whole session."""
     project = copy_project(tmp_path_factory.mktemp("built") / "show")
-    for stage in ("ingest", "transcribe", "notes", "ingest", "video", "feed"):
+    run_stage(project, "ingest", step="audio")
+    for stage in ("transcribe", "edit", "notes"):
+        run_stage(project, stage)
+    run_stage(project, "ingest", step="tags")
+    for stage in ("video", "feed"):
         run_stage(project, stage)
     return project
+
+
+def published_as_recorded(project: Project, episode_id: str = "463") -> None:
+    """The edit stage on a transcript of no words (nothing to edit, no model): after ingest's audio step, the
+    published sound is the whole recording, as for an episode with no edit."""
+    paths = make_context(project, episode_id).paths
+    Transcript(segments=(), engine="none", model="none", language="en", duration=0.0,
+               input_hash="none").save(paths.heard_json)
+    run_stage(project, "edit", episode_id)
 
 
 # ---------------------------------------------------------------- a real S3 endpoint on loopback

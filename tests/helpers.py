@@ -18,11 +18,12 @@ import yaml
 from pipeline.config.episode import Episode
 from pipeline.config.load import load_project
 from pipeline.errors import ConfigError
+from pipeline.formats.timemap import TimeMap
 from pipeline.formats.times import timestamp
 from pipeline.formats.transcript import Segment, Transcript, Word
-from pipeline.layout import Project, episode_paths, publication
+from pipeline.layout import EpisodePaths, Project, episode_paths, publication
 from tests import media
-from tests.conftest import REPO, make_context, without_denoiser
+from tests.conftest import EDIT_KEYS, REPO, make_context, without_denoiser, without_edit
 from tests.media import tone, tone_with_video
 
 NOTES_HTML = (
@@ -90,6 +91,7 @@ def build_artefacts(project: Project, episode_id: str, *, video: bool = True, se
         {"startTime": 2.4, "title": "The end & after", "url": "https://example.com/end"},
     ]}), encoding="utf-8")
     paths.shownotes_html.write_text(NOTES_HTML, encoding="utf-8")
+    nothing_edited(paths, seconds)
     if video:
         tone_with_video(paths.video_mp4("landscape"), seconds=seconds, width=320, height=180)
         paths.video_vtt.write_text(vtt, encoding="utf-8")
@@ -103,8 +105,11 @@ def small_show(root: Path, episode_ids: tuple[str, ...] = ("463",), **episode_fi
     for name in ("show.yaml", "cover.jpg", "voices/dana.mp3"):
         (root / "config" / name).write_bytes((REPO / "config" / name).read_bytes())
     without_denoiser(root / "config" / "show.yaml")
+    without_edit(project)
     for index, episode_id in enumerate(episode_ids):
         source = yaml.safe_load((REPO / "episodes" / "463" / "episode.yaml").read_text(encoding="utf-8"))
+        for key in EDIT_KEYS:
+            source.pop(key, None)
         source.update(number=int(episode_id), date=(datetime(2026, 11, 23, 9) + timedelta(days=index)).isoformat() + "-08:00")
         source.update(episode_fields)
         write_episode_yaml(project, episode_id, **source)
@@ -139,11 +144,17 @@ def prepare_video(project: Project, words: list[Word], seconds: float = 4.0, for
     show_file.write_text(yaml.safe_dump(show, allow_unicode=True))
     paths = episode_paths(project, make_context(project, "463").episode)
     paths.build.mkdir(parents=True, exist_ok=True)
-    tone(paths.normalised_mp3, seconds=seconds)
-    tone(paths.soundtrack_m4a, seconds=seconds)
+    tone(paths.edited_mp3, seconds=seconds)
+    tone(paths.edited_m4a, seconds=seconds)
+    nothing_edited(paths, seconds)
     segments = (Segment(" ".join(w.text for w in words), words[0].start, words[-1].end, tuple(words)),) if words else ()
     Transcript(segments=segments, engine="test", model="none", language="en", duration=seconds,
                input_hash="test").save(paths.transcript_json)
+
+
+def nothing_edited(paths: EpisodePaths, seconds: float) -> None:
+    """The edit stage's edit.json for an episode with nothing to edit: the whole recording, published."""
+    paths.edit_json.write_text(json.dumps({"pieces": TimeMap.identity(seconds).to_document()}), encoding="utf-8")
 
 
 SPOKEN_TEXT = ["Does", "massage", "help", "restless", "legs", "?"]

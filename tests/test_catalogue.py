@@ -34,7 +34,7 @@ from tests.helpers import item, old_show, rss, write_feed
 DATA = REPO / "tests" / "data"
 BROKEN = "9"
 GOOD = ("1", "2", "5")  # what write_feed's old show imports; 3 and 4 are its missing and fake enclosures
-STEPS = 6  # audio, transcribe, notes, tags, video, clips
+STEPS = 7  # audio, transcribe, edit, notes, tags, video, clips
 
 
 def show_with_a_small_video(tmp_path: Path) -> Project:
@@ -109,7 +109,7 @@ def catalogue(project: Project, broken: str = "9", **options: object) -> Catalog
 
 def make_is_up_to_date(project: Project, episode_id: str) -> bool:
     """`make -q` over the episode's steps, with the repository's Makefile: 0 when nothing would be rebuilt."""
-    targets = ["ingest", "transcribe", "notes", "video", "clips"]
+    targets = ["ingest", "transcribe", "edit", "notes", "video", "clips"]
     done = subprocess.run(["make", "-q", "-f", str(REPO / "Makefile"), "-C", str(project.root), "EPISODE_CHECKED=1",
                            f"EPISODE={episode_id}", f"VENV={REPO / '.venv'}", *targets], capture_output=True, text=True)
     return done.returncode == 0

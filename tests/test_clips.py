@@ -22,7 +22,7 @@ from pipeline.layout import Project, episode_paths
 from pipeline.notes.sentences import TimedSentence, split_sentences
 from pipeline.tools.media import probe
 from tests.conftest import edit_episode, run_stage
-from tests.helpers import episode_of, problems_of
+from tests.helpers import episode_of, nothing_edited, problems_of
 
 FILLER = "we talked about the weather for a while and then about other things"
 TEXTS = [
@@ -191,7 +191,8 @@ def test_a_video_recording_clip_fills_the_frame_under_the_titles(project: Projec
     small_clips(project, count=1, min_seconds=5, max_seconds=12, formats=[{"name": "vertical", "width": 144, "height": 256}])
     paths = episode_paths(project, episode_of(project, "463"))
     paths.build.mkdir(parents=True, exist_ok=True)
-    tone(paths.normalised_mp3, seconds=40.0)
+    tone(paths.edited_mp3, seconds=40.0)
+    nothing_edited(paths, 40.0)
     _sentences, words = transcript_of(TEXTS[:5], seconds_per_word=0.3)
     Transcript(segments=(Segment(" ".join(w.text for w in words), words[0].start, words[-1].end, tuple(words)),),
                engine="test", model="none", language="en", duration=40.0, input_hash="test").save(paths.transcript_json)

@@ -29,7 +29,7 @@ def test_make_rules_are_the_steps_and_the_makefile_has_none_of_its_own(tmp_path:
         ([make_path(project, p) for p in step.writes], list(dict.fromkeys(make_path(project, p) for p in step.reads)),
          " ".join([step.stage, "463", *step.options]) + (report if step.report else "")) for step in steps]
     makefile = (REPO / "Makefile").read_text()
-    for stage in ("ingest", "transcribe", "notes", "video", "clips", *SHOW_STAGES):
+    for stage in ("ingest", "transcribe", "edit", "notes", "video", "clips", *SHOW_STAGES):
         assert f"$(PIPELINE) {stage}" not in makefile  # every recipe comes from episode.mk
     feed = next(step for step in steps if step.name == "feed")
     assert paths.podcast_mp3 in feed.reads and paths.config_slice("feed") in feed.reads and paths.asr_wav not in feed.reads

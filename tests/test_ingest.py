@@ -19,7 +19,7 @@ from pipeline.layout import Project
 from pipeline.tools.ffmpeg import ffmpeg_exe
 from pipeline.tools.media import probe
 from tests import media
-from tests.conftest import DATA, make_context, run_stage
+from tests.conftest import DATA, make_context, published_as_recorded, run_stage
 
 
 def measure(path: Path) -> tuple[float, float]:
@@ -47,7 +47,9 @@ def build_files(project: Project) -> list[Path]:
 
 @pytest.mark.slow
 def test_demo_episode_is_normalised_and_tagged(project: Project) -> None:
-    written = run_stage(project, "ingest")
+    written = run_stage(project, "ingest", step="audio")
+    published_as_recorded(project)
+    written += run_stage(project, "ingest", step="tags")
     ctx = make_context(project, "463")
     mp3 = ctx.paths.podcast_mp3
     assert ctx.paths.asr_wav in written and mp3 in written
@@ -84,7 +86,9 @@ def test_tone_is_normalised_to_the_configured_target(project: Project) -> None:
 
 def test_a_video_recording_gives_audio(project: Project) -> None:
     use_recording(project, media.tone_with_video(project.root / "clip.mp4", seconds=4))
-    run_stage(project, "ingest")
+    run_stage(project, "ingest", step="audio")
+    published_as_recorded(project)
+    run_stage(project, "ingest", step="tags")
     paths = make_context(project, "463").paths
     assert abs(MP3(paths.podcast_mp3).info.length - 4.0) < 0.2
     assert probe(paths.asr_wav).has_video is False
@@ -96,7 +100,9 @@ def test_chapters_become_chap_frames_under_a_ctoc(project: Project) -> None:
     paths.build.mkdir(parents=True)
     paths.chapters_json.write_text(json.dumps({"version": "1.2.0", "chapters": [
         {"startTime": 0, "title": "Intro"}, {"startTime": 2.5, "title": "Studies", "url": "https://example.com/s"}]}))
-    run_stage(project, "ingest")
+    run_stage(project, "ingest", step="audio")
+    published_as_recorded(project)
+    run_stage(project, "ingest", step="tags")
     tags = ID3(paths.podcast_mp3)
     toc = tags.getall("CTOC")[0]
     assert toc.child_element_ids == ["chp0", "chp1"]

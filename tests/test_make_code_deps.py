@@ -25,7 +25,7 @@ from pipeline.stages import STAGES
 from tests.conftest import REPO, copy_project
 
 SECOND = 10**9
-STEPS = ("audio", "transcribe", "notes", "tags", "video", "clips")
+STEPS = ("audio", "transcribe", "edit", "notes", "tags", "video", "clips")
 
 
 @dataclass(frozen=True)

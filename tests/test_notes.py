@@ -34,7 +34,8 @@ from pipeline.notes.mentions import find_phrase
 from pipeline.notes.render import escape_markdown, markdown_to_html
 from pipeline.notes.sentences import compact, format_time, split_sentences, spoken_tokens, transcript_words
 from pipeline.notes.summary import summarize
-from tests.conftest import REPO, edit_episode, run_stage
+from tests.conftest import REPO, edit_episode, make_context, run_stage
+from tests.helpers import nothing_edited
 
 SECONDS_PER_WORD = 0.4
 
@@ -385,6 +386,7 @@ def hostile_project(project: Project) -> Transcript:
     build = project.build_dir / "463"
     transcript.save(build / "transcript.json")
     (build / "captions.vtt").write_text("WEBVTT\n", encoding="utf-8")
+    nothing_edited(make_context(project, "463").paths, transcript.duration)
     return transcript
 
 

@@ -122,6 +122,7 @@ def test_stage_labels_words_from_tracks_and_renames_without_transcribing(tmp_pat
     project, switch = multitrack_project(tmp_path)
     run_stage(project, "ingest", step="audio")
     run_stage(project, "transcribe")
+    run_stage(project, "edit")
     paths = make_context(project, "463").paths
     transcript = Transcript.load(paths.transcript_json)
     words = transcript.words
@@ -136,6 +137,7 @@ def test_stage_labels_words_from_tracks_and_renames_without_transcribing(tmp_pat
     caplog.set_level(logging.INFO, logger="pipeline")
     run_stage(project, "transcribe")
     assert "up to date" in caplog.text  # no second inference
+    run_stage(project, "edit")
     assert "<v Sam Lee>" in paths.captions_vtt.read_text() and "<v Guest>" not in paths.captions_vtt.read_text()
     assert "Sam Lee" in Transcript.load(paths.transcript_json).speakers
 
@@ -253,7 +255,7 @@ def test_a_known_voice_is_named_and_bad_samples_are_refused(tmp_path: Path, capl
     run_stage(project, "ingest", step="audio")
     caplog.set_level(logging.INFO, logger="pipeline")
     run_stage(project, "transcribe")
-    transcript = Transcript.load(project.build_dir / "463" / "transcript.json")
+    transcript = Transcript.load(project.build_dir / "463" / "heard.json")
     assert transcript.speakers[0] == "Alvin" and len(transcript.speakers) == 2
     assert "2 voices found (the two most alike voices" in caplog.text
     match = re.search(r"Alvin is S1 \(similarity (-?[\d.]+), bar 0\.72, the next voice (-?[\d.]+)\)", caplog.text)

@@ -6,6 +6,7 @@ import itertools
 import json
 import logging
 import random
+import shutil
 import sys
 from pathlib import Path
 
@@ -61,6 +62,15 @@ def whisper_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def jfk_project(project: Project) -> Project:
     make_asr_wav(JFK, project.build_dir / "463" / "asr.wav")
+    return project
+
+
+@pytest.fixture
+def jfk_ingested(project: Project) -> Project:
+    """Episode 463 recorded as JFK's speech, through ingest's audio step: what the edit reads."""
+    shutil.copyfile(JFK, project.episodes_dir / "463" / "jfk.flac")
+    edit_episode(project, recording="jfk.flac")
+    run_stage(project, "ingest", step="audio")
     return project
 
 
@@ -226,19 +236,23 @@ def test_glossary_spelling() -> None:
 # ---------------------------------------------------------------- the stage
 
 
-def test_stage_writes_every_format_and_caches(jfk_project: Project, caplog: pytest.LogCaptureFixture) -> None:
-    written = run_stage(jfk_project, "transcribe")
-    paths = make_context(jfk_project, "463").paths
-    assert written == [getattr(paths, name) for name in OUTPUTS]
+def test_stage_writes_what_was_heard_the_edit_every_format_and_both_cache(
+        jfk_ingested: Project, caplog: pytest.LogCaptureFixture) -> None:
+    project = jfk_ingested
+    paths = make_context(project, "463").paths
+    assert run_stage(project, "transcribe") == [paths.heard_json]
+    heard = Transcript.load(paths.heard_json)
+    assert heard.engine == "faster-whisper" and heard.model == "tiny.en" and heard.language == "en"
+    assert heard.duration == pytest.approx(11.0, abs=0.1)
+    assert "piriformis" in heard.glossary and "hemodialysis" in heard.glossary  # show + episode terms
+    assert wer(JFK_REFERENCE, heard.text) <= 0.05
+    assert all(0 <= w.probability <= 1 and w.start <= w.end for w in heard.words)
+    assert json.loads(paths.heard_json.read_text(encoding="utf-8"))["gaps"] == []
 
-    transcript = Transcript.load(paths.transcript_json)
-    assert transcript.engine == "faster-whisper" and transcript.model == "tiny.en" and transcript.language == "en"
-    assert transcript.duration == pytest.approx(11.0, abs=0.1)
-    assert "piriformis" in transcript.glossary and "hemodialysis" in transcript.glossary  # show + episode terms
-    assert wer(JFK_REFERENCE, transcript.text) <= 0.05
-    assert all(0 <= w.probability <= 1 and w.start <= w.end for w in transcript.words)
-    assert json.loads(paths.transcript_json.read_text(encoding="utf-8"))["gaps"] == []
-
+    written = run_stage(project, "edit")
+    assert written[:len(OUTPUTS)] == [getattr(paths, name) for name in OUTPUTS]
+    transcript = Transcript.load(paths.transcript_json)  # nothing edited: the words and times as heard
+    assert [(w.text, w.start, w.end) for w in transcript.words] == [(w.text, w.start, w.end) for w in heard.words]
     vtt = paths.captions_vtt.read_text(encoding="utf-8")
     assert vtt.startswith("WEBVTT")
     for path, fmt in ((paths.captions_srt, "srt"), (paths.captions_vtt, "vtt")):
@@ -247,28 +261,29 @@ def test_stage_writes_every_format_and_caches(jfk_project: Project, caplog: pyte
     p20 = json.loads(paths.transcript_p20_json.read_text(encoding="utf-8"))
     assert p20["version"] == "1.0.0" and set(p20["segments"][0]) == {"startTime", "endTime", "body"}
     assert normalise(paths.transcript_txt.read_text(encoding="utf-8")) == normalise(transcript.text)
+    assert paths.edited_mp3.read_bytes() == paths.normalised_mp3.read_bytes()  # the whole recording, published
 
-    # same audio and settings: no inference, captions written again
-    paths.captions_srt.unlink()
+    # same audio and settings: no inference
     caplog.set_level(logging.INFO, logger="pipeline")
-    run_stage(jfk_project, "transcribe")
-    assert "up to date" in caplog.text and paths.captions_srt.is_file()
-    assert Transcript.load(paths.transcript_json) == transcript
+    run_stage(project, "transcribe")
+    assert "up to date" in caplog.text
+    assert Transcript.load(paths.heard_json) == heard
 
     # a different glossary is a different transcript
-    episode_yaml = jfk_project.episodes_dir / "463" / "episode.yaml"
-    episode_yaml.write_text(episode_yaml.read_text(encoding="utf-8").replace("Craigslist]", "Craigslist, Kennedy]"))
+    edit_episode(project, glossary=[*make_context(project, "463").episode.config.glossary, "Kennedy"])
     caplog.clear()
-    run_stage(jfk_project, "transcribe")
+    run_stage(project, "transcribe")
     assert "up to date" not in caplog.text
-    assert Transcript.load(paths.transcript_json).input_hash != transcript.input_hash
-    assert not [name for name in build_files(jfk_project) if ".part" in name]
+    assert Transcript.load(paths.heard_json).input_hash != heard.input_hash
+    assert not [name for name in build_files(project) if ".part" in name]
 
 
-def test_corrections_change_every_output_without_transcribing_again_and_are_undone(
-        jfk_project: Project, caplog: pytest.LogCaptureFixture) -> None:
-    run_stage(jfk_project, "transcribe")
-    paths = make_context(jfk_project, "463").paths
+def test_corrections_change_every_output_in_the_edit_alone_and_are_undone(
+        jfk_ingested: Project, caplog: pytest.LogCaptureFixture) -> None:
+    project = jfk_ingested
+    run_stage(project, "transcribe")
+    run_stage(project, "edit")
+    paths = make_context(project, "463").paths
     heard = Transcript.load(paths.transcript_json)
     bare = [bare_word(word.text) for word in heard.words]
     repeated = max((b for b in bare if len(b) >= 4), key=bare.count)  # whatever the model wrote, most often
@@ -276,10 +291,9 @@ def test_corrections_change_every_output_without_transcribing_again_and_are_undo
     corrections = [{"from": repeated, "to": "zebra", "at": round(heard.words[last].start, 2)},
                    {"from": f"{bare[0]} {bare[1]}", "to": "Quokka"},
                    {"from": "Dina", "to": "Dana"}]
-    edit_episode(jfk_project, corrections=corrections)
+    edit_episode(project, corrections=corrections)
     caplog.set_level(logging.INFO, logger="pipeline")
-    run_stage(jfk_project, "transcribe")
-    assert "up to date" in caplog.text  # no inference
+    run_stage(project, "edit")
     assert 'corrections[2].from: "Dina" is never heard' in caplog.text and "episode.yaml" in caplog.text
     fixed = Transcript.load(paths.transcript_json)
     fixed_bare = [bare_word(word.text) for word in fixed.words]
@@ -290,8 +304,8 @@ def test_corrections_change_every_output_without_transcribing_again_and_are_undo
         text = path.read_text(encoding="utf-8")
         assert "Quokka" in text and "zebra" in text, path.name
 
-    edit_episode(jfk_project, corrections=None)
-    run_stage(jfk_project, "transcribe")
+    edit_episode(project, corrections=None)
+    run_stage(project, "edit")
     assert Transcript.load(paths.transcript_json) == heard  # back to what the model heard
 
 
@@ -300,11 +314,9 @@ def test_silence_gives_an_empty_transcript(project: Project, caplog: pytest.LogC
     caplog.set_level(logging.WARNING, logger="pipeline")
     run_stage(project, "transcribe")
     paths = make_context(project, "463").paths
-    transcript = Transcript.load(paths.transcript_json)
+    transcript = Transcript.load(paths.heard_json)
     assert transcript.segments == () and transcript.duration == pytest.approx(8.0, abs=0.1)
     assert "no speech" in caplog.text
-    assert pysubs2.load(str(paths.captions_vtt), format_="vtt").events == []
-    assert json.loads(paths.transcript_p20_json.read_text())["segments"] == []
 
 
 # ---------------------------------------------------------------- episode 463

@@ -286,7 +286,7 @@ def test_stage_renders_an_audiogram_with_soft_subtitles(project: Project) -> Non
     paths = ctx.paths
     assert written == [paths.video_vtt, paths.video_mp4("landscape"), paths.video_mp4("vertical")]
     assert paths.video_vtt.read_text().startswith("WEBVTT")
-    audio_seconds = probe(paths.normalised_mp3).duration
+    audio_seconds = probe(paths.edited_mp3).duration
     for name, (width, height) in {"landscape": (384, 216), "vertical": (216, 384)}.items():
         mp4 = paths.video_mp4(name)
         with av.open(str(mp4)) as container:
@@ -324,7 +324,7 @@ def test_stage_burns_captions_over_a_video_recording(project: Project) -> None:
     assert difference(region(during, band), region(first, band)) > 5
     assert first[:, :40].max() < 40 and first[:, -40:].max() < 40  # 4:3 picture pillarboxed into 16:9
     assert first[20:80, 60:320].std(axis=1).mean() > 40  # the colour bars are there, not an audiogram
-    audio = episode_paths(project, make_context(project, "463").episode).normalised_mp3
+    audio = episode_paths(project, make_context(project, "463").episode).edited_mp3
     assert abs(probe(mp4).duration - probe(audio).duration) < 0.1
 
 
@@ -407,7 +407,7 @@ def test_episode_463_video_from_the_real_transcript(built_463: Project) -> None:
     ctx = make_context(built_463, "463")
     paths = ctx.paths
     mp4 = paths.video_mp4()
-    assert abs(probe(mp4).duration - probe(paths.normalised_mp3).duration) < 0.1
+    assert abs(probe(mp4).duration - probe(paths.edited_mp3).duration) < 0.1
     with av.open(str(mp4)) as container:
         assert (container.streams.video[0].width, container.streams.video[0].height) == (1280, 720)
         assert [s.codec_context.name for s in container.streams.subtitles] == ["mov_text"]

@@ -12,6 +12,7 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.audio.loudness import (
     LIMITER_MARGIN_DB,
@@ -23,6 +24,9 @@ from pipeline.audio.loudness import (
 )
 from pipeline.progress import advance_to, progress_bar
 from pipeline.tools.ffmpeg import run_ffmpeg, run_ffmpeg_into, tee_output
+
+if TYPE_CHECKING:
+    from pipeline.config.show import AudioSettings
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +117,15 @@ def normalise(pcm: Path, mp3: Path, *, integrated: float, peak: float, layout: s
         ceiling -= missed[1]
     log.info("normalised to %.1f LUFS, %.1f dBTP (gain %+.1f dB)", result, true_peak, gain)
     return Normalised(result, true_peak, gain)
+
+
+def publish_sound(pcm: Path, mp3: Path, m4a: Path, settings: AudioSettings, *, integrated: float, peak: float,
+                  layout: str, duration: float, aac_kbps: int) -> Normalised:
+    """`normalise` with the show's audio settings: the MP3 and the AAC soundtrack beside it."""
+    return normalise(pcm, mp3, integrated=integrated, peak=peak, layout=layout, target_lufs=settings.loudness_lufs,
+                     true_peak_db=settings.true_peak_db,
+                     mp3_format=Mp3Format(settings.bitrate_kbps, settings.sample_rate, settings.channels),
+                     duration=duration, soundtrack=Soundtrack(m4a, AacFormat(aac_kbps)))
 
 
 def measure_encoder_loss(pcm: Path, mp3: Path, layout: str, mp3_format: Mp3Format, duration: float) -> float:

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from pipeline.config.fields import StrictModel, Timestamp, WebUrl, check_timestamp
+from pipeline.config.show import Music
 from pipeline.config.vocab import License, Location, Person, SocialInteract, Soundbite
 from pipeline.formats.times import timestamp
 
@@ -124,6 +125,51 @@ class EpisodeAudio(StrictModel):
 
     denoise: bool | None = None
     level_speakers: bool | None = None
+    intro: Music | None = None
+    outro: Music | None = None
+    max_pause: float | None = Field(default=None, ge=0.3, le=30)
+
+
+class Cut(StrictModel):
+    """Something removed from everything published: a time range of the recording, or the sentences holding a quote."""
+
+    start: Timestamp | None = None
+    end: Timestamp | None = None
+    quote: str | None = Field(default=None, min_length=3)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _parse_time(cls, value: Any) -> float | None:
+        return None if value is None else check_timestamp(value)
+
+    @model_validator(mode="after")
+    def _range_or_quote(self) -> Cut:
+        if (self.quote is None) == (self.start is None and self.end is None):
+            raise ValueError("give start and end (a time range of the recording), or quote (words said in it), not both")
+        if self.quote is None and (self.start is None or self.end is None):
+            raise ValueError("a time range needs both start and end")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError(f"end ({format_seconds(self.end)}) must come after start ({format_seconds(self.start)})")
+        return self
+
+
+class Insert(StrictModel):
+    """A sound file played between two sentences: near a time of the recording, or where a chapter starts."""
+
+    file: str = Field(min_length=1)  # relative to the episode's folder
+    at: Timestamp | None = None
+    chapter: int | None = Field(default=None, ge=1)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _parse_at(cls, value: Any) -> float | None:
+        return None if value is None else check_timestamp(value)
+
+    @model_validator(mode="after")
+    def _at_or_chapter(self) -> Insert:
+        if (self.at is None) == (self.chapter is None):
+            raise ValueError("give at (a time of the recording) or chapter (its number in `chapters:`), one of them")
+        return self
 
 
 class Multitrack(StrictModel):
@@ -203,7 +249,9 @@ class EpisodeConfig(StrictModel):
     explicit: bool | None = None
     glossary: list[str] = Field(default_factory=list)
     corrections: list[Correction] = Field(default_factory=list)
-    audio: EpisodeAudio | None = None  # overrides the show's audio.denoise / audio.level_speakers
+    cuts: list[Cut] = Field(default_factory=list)
+    inserts: list[Insert] = Field(default_factory=list)
+    audio: EpisodeAudio | None = None  # overrides the show's `audio:` keys it sets
     links: list[Link] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     chapters: list[Chapter] | None = None

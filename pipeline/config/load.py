@@ -89,6 +89,24 @@ def _recording_problems(source: Path, folder: Path, recording: object) -> list[s
     return problems
 
 
+def _music_problems(source: Path, project: Project, audio: object) -> list[str]:
+    """audio.intro / audio.outro files that do not exist."""
+    if not isinstance(audio, dict):
+        return []
+    return [f"{source}: audio.{name}.file: {music['file']!r} does not exist (paths are relative to the project folder)"
+            for name in ("intro", "outro")
+            if isinstance(music := audio.get(name), dict) and isinstance(music.get("file"), str)
+            and not project.resolve(music["file"]).is_file()]
+
+
+def _insert_problems(source: Path, folder: Path, inserts: object) -> list[str]:
+    if not isinstance(inserts, list):
+        return []
+    return [f"{source}: inserts[{i}].file: {insert['file']!r} does not exist in {source.parent}/"
+            for i, insert in enumerate(inserts)
+            if isinstance(insert, dict) and isinstance(insert.get("file"), str) and not (folder / insert["file"]).is_file()]
+
+
 def _voice_problems(source: Path, project: Project, voices: object) -> list[str]:
     if not isinstance(voices, list):
         return []
@@ -154,6 +172,7 @@ def load_project(project: Project, environ: dict[str, str] | None = None, *, kee
         if isinstance(cover, str) and cover and not project.resolve(cover).is_file():
             problems.append(f"{show_file}: cover: {cover!r} does not exist (paths are relative to the project folder)")
         problems += _voice_problems(show_file, project, raw_show.get("voices"))
+        problems += _music_problems(show_file, project, raw_show.get("audio"))
         try:
             show = ShowConfig.model_validate(raw_show)
         except ValidationError as exc:
@@ -170,6 +189,8 @@ def load_project(project: Project, environ: dict[str, str] | None = None, *, kee
         if raw is not None:
             warnings += unknown_key_warnings(source, raw, EpisodeConfig)
             own += _recording_problems(source, path.parent, raw.get("recording"))
+            own += _insert_problems(source, path.parent, raw.get("inserts"))
+            own += _music_problems(source, project, raw.get("audio"))
             try:
                 config = EpisodeConfig.model_validate(raw)
             except ValidationError as exc:

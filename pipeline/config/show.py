@@ -30,6 +30,13 @@ class Notifications(StrictModel):
     attempts: int = Field(default=4, ge=1, le=10)
 
 
+class Music(StrictModel):
+    """An intro or outro: a sound file and how many seconds of it play under the speech, ducked."""
+
+    file: str = Field(min_length=1, description="relative to the project, e.g. config/intro.mp3")
+    overlap: float = Field(default=0.0, ge=0, le=30)
+
+
 class AudioSettings(StrictModel):
     loudness_lufs: float = Field(default=-16.0, ge=-30, le=-10)
     true_peak_db: float = Field(default=-1.0, ge=-9, le=0)
@@ -38,6 +45,9 @@ class AudioSettings(StrictModel):
     channels: Literal[1, 2] = 2
     denoise: bool = Field(default=True, description="noise and hum reduction (DeepFilterNet3) before loudness")
     level_speakers: bool = Field(default=True, description="even out the voices of one mixed recording")
+    intro: Music | None = None  # plays first; the speech starts `overlap` s before it ends, the music ducked under it
+    outro: Music | None = None  # starts `overlap` s before the speech ends, ducked until it does
+    max_pause: float | None = Field(default=None, ge=0.3, le=30, description="longer pauses are shortened to this")
 
     def overridden(self, changes: BaseModel | None) -> AudioSettings:
         """These settings with an episode's own `audio:` keys (those it sets) in their place."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.config.episode import Episode, EpisodeConfig
 from pipeline.config.show import ShowConfig
 from pipeline.config.vocab import Soundbite
+from pipeline.edit.document import load_time_map, published_times
 from pipeline.feed.builder import Enclosure, FeedChannel, FeedItem
 from pipeline.feed.guid import item_guid
 from pipeline.feed.podcasting20 import AlternateEnclosureTag, ChannelTags, ItemTags, TrailerTag, TranscriptTag
@@ -144,6 +145,14 @@ def clip_soundbites(listed: list[dict]) -> list[Soundbite]:  # type: ignore[type
             for clip in listed]
 
 
+def published_soundbites(soundbites: list[Soundbite], edit_json: Path) -> list[Soundbite]:
+    """episode.yaml's soundbites (recording times) where they are heard; as given for an episode built before the
+    edit step existed (no edit.json)."""
+    if not soundbites or not edit_json.is_file():
+        return soundbites
+    return published_times(soundbites, load_time_map(edit_json), "start")
+
+
 def item_tags(project: Project, show: ShowConfig, episode: Episode, chapters: list[ChapterMark]) -> ItemTags:
     config = episode.config
     differs = config.license is not None and config.license != show.license
@@ -154,7 +163,8 @@ def item_tags(project: Project, show: ShowConfig, episode: Episode, chapters: li
         license=config.license if differs else None,
         location=config.location,
         social_interact=config.social_interact,
-        soundbites=[*config.soundbites, *clip_soundbites(episode_paths(project, episode).listed_clips())],
+        soundbites=[*published_soundbites(config.soundbites, episode_paths(project, episode).edit_json),
+                    *clip_soundbites(episode_paths(project, episode).listed_clips())],
         alternate_enclosures=alternate_enclosures(project, show, episode),
         chapters=chapters,
     )

@@ -27,9 +27,11 @@ STAGES: dict[str, StageSpec] = {
     spec.name: spec
     for spec in [
         StageSpec("ingest", "pipeline.stages.ingest",
-                  "probe the recording; write the ASR WAV and the loudness-normalised, tagged MP3"),
+                  "probe the recording; write the ASR WAV and the produced sound (denoised, levelled); tag the published MP3"),
         StageSpec("transcribe", "pipeline.stages.transcribe",
-                  "Whisper transcript with word timestamps; captions (SRT, WebVTT) and transcripts"),
+                  "Whisper transcript with word timestamps and speakers, as heard (heard.json)"),
+        StageSpec("edit", "pipeline.stages.edit",
+                  "cuts, inserts, intro and outro, corrections: the published MP3 and transcripts, and the time map"),
         StageSpec("notes", "pipeline.stages.notes", "show notes (Markdown, HTML) with links, citations and chapters"),
         StageSpec("video", "pipeline.stages.video", "captioned video (an audiogram for audio-only recordings)"),
         StageSpec("clips", "pipeline.stages.clips", "the episode's best moments as short vertical captioned videos"),

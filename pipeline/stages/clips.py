@@ -27,6 +27,7 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.atomic import atomic_path, write_text
     from pipeline.clips.select import pick_clips
     from pipeline.config.show import CaptionSettings
+    from pipeline.edit.document import is_identity, load_time_map, published_times
     from pipeline.formats.captions import build_cues
     from pipeline.formats.subtitles import vtt_text
     from pipeline.formats.transcript import Transcript, Word
@@ -36,12 +37,13 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.tools.media import probe
     from pipeline.video.audiogram import background, load_cover, title_card
     from pipeline.video.captions import CaptionPainter
+    from pipeline.video.edit import edited_picture
     from pipeline.video.renderer import Bar, RenderSpec, render
     from pipeline.video.style import caption_style, even
 
     settings, paths, episode = ctx.show.clips, ctx.paths, ctx.episode
     transcript = Transcript.load(paths.transcript_json)
-    audio = paths.normalised_mp3
+    audio = paths.edited_mp3
     duration = probe(audio).duration
     recording = probe(episode.recording)
     where = str(ctx.project.relative(episode.folder / "episode.yaml"))
@@ -50,8 +52,10 @@ def run(ctx: Context) -> list[Path]:
         note = "clips.count is 0 in config/show.yaml"
     elif duration < settings.min_seconds:
         note = f"the episode ({duration:.0f} s) is shorter than the shortest clip (clips.min_seconds: {settings.min_seconds:g})"
+    time_map = load_time_map(paths.edit_json)
+    choices = published_times(episode.config.clips, time_map, "start", "end")  # pinned in recording time
     clips = [] if note else pick_clips(split_sentences(transcript), transcript.words, settings.count, settings.min_seconds,
-                                       settings.max_seconds, episode.config.clips, duration, where, embed_sentences)
+                                       settings.max_seconds, choices, duration, where, embed_sentences)
     if not clips and note is None:
         note = "no stretch of whole sentences lasts between clips.min_seconds and clips.max_seconds"
     if note:
@@ -70,6 +74,11 @@ def run(ctx: Context) -> list[Path]:
     listed: list[dict[str, Any]] = []
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="clips-") as scratch:
+        edited = None  # a video recording's picture cut as its sound was, when the edit cut anything
+        if clips and not audiogram and not is_identity(time_map):
+            size = recording.display_size or (1280, 720)
+            edited = edited_picture(episode.recording, size, recording.frame_rate or 30.0, time_map,
+                                    Path(scratch) / "edited.mp4")
         for number, clip in enumerate(clips, start=1):
             seconds = round(clip.end - clip.start + 0.25, 3)  # the last word's release
             words = [Word(w.text, round(w.start - clip.start, 3), round(w.end - clip.start, 3), w.probability, w.speaker)
@@ -80,7 +89,7 @@ def run(ctx: Context) -> list[Path]:
             videos: dict[str, str] = {}
             for index, video_format in enumerate(settings.formats):
                 width, height = (even(side) for side in video_format.size(None if audiogram else recording.display_size))
-                picture, progress, overlay = episode.recording, None, None
+                picture, progress, overlay = edited or episode.recording, None, None
                 label = " · ".join(part for part in (episode.config.label, clip.title) if part)
                 if not audiogram:
                     overlay = Path(scratch) / f"titles-{number}-{video_format.name}.png"

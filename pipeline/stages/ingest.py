@@ -1,11 +1,12 @@
 """Stage `ingest`: probe the recording; write the ASR WAV and the loudness-normalised, tagged podcast MP3.
 
 Two steps, so Make can redo the cheap one alone:
-  audio  decode once: loudness, silences, asr.wav (16 kHz mono, the original sound) and a WAV of the sound,
-         denoised (audio.denoise), its voices levelled (audio.level_speakers) and measured again; then gain
-         and a limiter on that WAV → normalised.mp3, and soundtrack.m4a (AAC, for the videos) in the same
-         pass (a multitrack recording's tracks are levelled and mixed first)
-  tags   normalised.mp3 + ID3v2.4 tags, cover art and chapters (once chapters.json exists) → <slug>.mp3
+  audio  decode once: loudness, silences, asr.wav (16 kHz mono, the original sound) and produced.wav, the
+         sound denoised (audio.denoise), its voices levelled (audio.level_speakers) and measured again
+         (produced.json); then gain and a limiter on it → normalised.mp3, and soundtrack.m4a (AAC, for the
+         videos) in the same pass: the whole recording, produced (a multitrack recording's tracks are levelled
+         and mixed first). The edit stage makes what is published from these.
+  tags   edited.mp3 (the edit stage's) + ID3v2.4 tags, cover art and chapters (once chapters.json exists) → <slug>.mp3
 
 The audio work is in pipeline.audio (decode, denoise, level, normalise, mix, tags); this module says what goes where.
 """
@@ -24,7 +25,7 @@ from pipeline.audio.denoise import denoise
 from pipeline.audio.level import LEVELER, level
 from pipeline.audio.loudness import channel_layout
 from pipeline.audio.mix import mix_tracks, tracks_report
-from pipeline.audio.normalise import AacFormat, Mp3Format, Soundtrack, normalise
+from pipeline.audio.normalise import publish_sound
 from pipeline.audio.silence import check_silence
 from pipeline.audio.tags import EpisodeTags, mp3_duration, write_tags
 from pipeline.context import Context
@@ -64,9 +65,9 @@ def make_audio(ctx: Context) -> list[Path]:
     paths = ctx.paths
     settings = ctx.audio
     layout = channel_layout(settings.channels)
-    pcm = paths.build / "ingest-sound.wav"  # the sound at the MP3's rate, decoded once; removed at the end
+    pcm = paths.build / "ingest-sound.wav"  # the sound at the MP3's rate, decoded once; kept only when not produced
     mix = paths.build / "ingest-mix.wav"  # a multitrack recording's tracks, levelled and mixed; removed at the end
-    cleaned = paths.build / "ingest-produced.wav"  # that sound denoised and levelled; removed at the end
+    cleaned = paths.build / "ingest-produced.wav"  # that sound denoised and levelled
     try:
         no_tracks: dict[str, object] = {"tracks": [], "turns": []}
         source, tracks = mix_recording(ctx, mix, layout) if ctx.episode.tracks else (ctx.episode.recording, no_tracks)
@@ -82,16 +83,16 @@ def make_audio(ctx: Context) -> list[Path]:
             log.info("measured %.1f LUFS, sample peak %.1f dBFS; normalising to %s LUFS",
                      integrated, peak, settings.loudness_lufs)
             with atomic_path(paths.normalised_mp3) as mp3_tmp, atomic_path(paths.soundtrack_m4a) as aac_tmp:
-                normalise(sound, mp3_tmp, integrated=integrated, peak=peak, layout=layout,
-                          target_lufs=settings.loudness_lufs, true_peak_db=settings.true_peak_db,
-                          mp3_format=Mp3Format(settings.bitrate_kbps, settings.sample_rate, settings.channels),
-                          duration=info.duration,
-                          soundtrack=Soundtrack(aac_tmp, AacFormat(ctx.show.video.audio_bitrate_kbps)))
+                publish_sound(sound, mp3_tmp, aac_tmp, settings, integrated=integrated, peak=peak, layout=layout,
+                              duration=info.duration, aac_kbps=ctx.show.video.audio_bitrate_kbps)
                 write_text(paths.tracks_json, json.dumps(tracks, indent=1, ensure_ascii=False) + "\n")
+                write_text(paths.produced_json, json.dumps({"integrated": integrated, "peak": peak}) + "\n")
+                sound.replace(paths.produced_wav)
     finally:
         for scratch in (pcm, mix, cleaned):
             scratch.unlink(missing_ok=True)
-    return [paths.asr_wav, paths.normalised_mp3, paths.soundtrack_m4a, paths.tracks_json]
+    return [paths.asr_wav, paths.normalised_mp3, paths.soundtrack_m4a, paths.tracks_json, paths.produced_wav,
+            paths.produced_json]
 
 
 def produced(ctx: Context, pcm: Path, cleaned: Path, layout: str, duration: float, integrated: float,
@@ -132,11 +133,11 @@ def mix_recording(ctx: Context, mix: Path, layout: str) -> tuple[Path, dict[str,
 
 
 def tag_podcast_mp3(ctx: Context) -> Path:
-    """normalised.mp3 with the episode's ID3 tags, the cover and the chapters (when chapters.json exists)."""
+    """edited.mp3 with the episode's ID3 tags, the cover and the chapters (when chapters.json exists)."""
     paths = ctx.paths
-    if not paths.normalised_mp3.is_file():
-        raise InputError(f"{paths.normalised_mp3}: not made yet",
-                         hint=f"run `pipeline ingest {ctx.episode.id} --step audio` first")
+    if not paths.edited_mp3.is_file():
+        raise InputError(f"{paths.edited_mp3}: not made yet",
+                         hint=f"run `pipeline ingest {ctx.episode.id} --step audio`, then `pipeline edit {ctx.episode.id}`")
     cover = ctx.cover
     if not cover.is_file():
         raise InputError(f"{cover}: cover image not found", hint="set `cover` in config/show.yaml to an existing JPEG or PNG")
@@ -145,7 +146,7 @@ def tag_podcast_mp3(ctx: Context) -> Path:
                        date=episode.date, description=episode.description, website=ctx.show.website)
     chapters: list[ChapterMark] = []
     with atomic_path(paths.podcast_mp3) as tmp:
-        shutil.copyfile(paths.normalised_mp3, tmp)
+        shutil.copyfile(paths.edited_mp3, tmp)
         if paths.chapters_json.is_file():
             chapters = marks_from_document(json.loads(paths.chapters_json.read_text(encoding="utf-8")), mp3_duration(tmp))
         write_tags(tmp, tags, cover, chapters)

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import write_text
+from pipeline.config.episode import Chapter
 from pipeline.config.vocab import Person
 from pipeline.context import Context
+from pipeline.edit.document import load_time_map, published_times
 from pipeline.errors import InputError
 from pipeline.formats.chapters import ChapterMark, chapters_document
 from pipeline.formats.transcript import Transcript
@@ -70,6 +72,18 @@ def render_notes(values: dict[str, Any], episode_id: str) -> tuple[str, str]:
     return markdown, html
 
 
+def distinct_starts(chapters: list[Chapter], source: str) -> list[Chapter]:
+    """The chapters after the edit: the first still at 0 (an intro belongs to it), and any that the edit cut
+    away (it starts where the next does) left out, with a warning."""
+    kept = [chapters[0].model_copy(update={"start": 0.0})]
+    for chapter in chapters[1:]:
+        if chapter.start <= kept[-1].start:
+            log.warning("%s: chapters: '%s' was cut by the edit; it is left out", source, chapter.title)
+            continue
+        kept.append(chapter)
+    return kept
+
+
 def run(ctx: Context) -> list[Path]:
     paths = ctx.paths
     episode = ctx.episode.config
@@ -83,7 +97,8 @@ def run(ctx: Context) -> list[Path]:
     summary = episode.summary or summary_text(summarize(sentences, settings.summary_sentences))
     source = f"episodes/{ctx.episode.id}/episode.yaml"
     if episode.chapters:
-        chapters = chapters_from_config(episode.chapters, transcript.duration, source)
+        given = published_times(episode.chapters, load_time_map(paths.edit_json), "start")
+        chapters = chapters_from_config(distinct_starts(given, source), transcript.duration, source)
     else:
         chapters = detect_chapters(sentences, transcript.duration, settings.min_chapter_seconds)
 

@@ -1,10 +1,9 @@
-"""Stage `transcribe`: build/<id>/asr.wav → transcript.json with word timestamps, captions and transcripts.
+"""Stage `transcribe`: build/<id>/asr.wav → heard.json, the transcript as the model heard it (recording time),
+with word timestamps and who speaks when.
 
-Writes transcript.json, captions.vtt, captions.srt, transcript.txt and transcript.p20.json. The
-transcript is cached: when transcript.json already holds the same input hash (audio bytes, engine,
-model, glossary, decoding settings), inference is skipped and only the captions are written again.
-So are the speaker turns. Speaker names and `corrections:` are applied after both, on every run, to the
-words as the model heard them (transcript.json keeps what each correction replaced, so it can be undone).
+The transcript is cached: when heard.json already holds the same input hash (audio bytes, engine, model,
+glossary, decoding settings), inference is skipped. So are the speaker turns. Speaker names are applied after
+both, on every run. The edit stage makes the published transcripts from heard.json (corrections, cuts).
 """
 
 from __future__ import annotations
@@ -13,17 +12,14 @@ import argparse
 import hashlib
 import json
 import logging
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.atomic import atomic_path, file_sha256, write_text
+from pipeline.atomic import file_sha256
 from pipeline.context import Context
 from pipeline.errors import ConfigError, InputError
-from pipeline.formats.captions import build_cues
-from pipeline.formats.corrections import Applied, Correction, correct, nearest_heard, undo
-from pipeline.formats.subtitles import podcasting20_text, srt_text, transcript_text, vtt_text
-from pipeline.formats.transcript import Transcript, Word, group_words
+from pipeline.formats.transcript import Transcript, group_words
 from pipeline.memory import limit_malloc_arenas
 from pipeline.notes.sentences import format_time
 from pipeline.progress import advance_to, progress_bar
@@ -190,33 +186,6 @@ def with_speakers(ctx: Context, transcript: Transcript, turns: list[Turn], known
     return replace(transcript, segments=tuple(group_words(words)), turns=tuple(turns), extra=extra)
 
 
-def as_heard(transcript: Transcript) -> Transcript:
-    """`transcript` as the model heard it: the corrections an earlier run applied (kept in `extra`) undone."""
-    done = [Applied(int(item["correction"]), int(item["index"]), int(item["count"]),
-                    tuple(Word(**word) for word in item["heard"])) for item in transcript.extra.get("corrections", [])]
-    if not done:
-        return transcript
-    extra = {key: value for key, value in transcript.extra.items() if key != "corrections"}
-    return replace(transcript, segments=tuple(group_words(undo(transcript.words, done))), extra=extra)
-
-
-def with_corrections(ctx: Context, transcript: Transcript) -> Transcript:
-    """`transcript` with episode.yaml's `corrections:`; a warning names each one never heard, and the nearest words."""
-    wanted = ctx.episode.config.corrections
-    if not wanted:
-        return transcript
-    words, done, unmatched = correct(transcript.words, [Correction(c.heard, c.said, c.at) for c in wanted])
-    source = ctx.project.relative(ctx.episode.folder / "episode.yaml")
-    for number in unmatched:
-        near = nearest_heard(transcript.words, wanted[number].heard)
-        hint = f'the nearest is "{near[0]}" at {format_time(near[1])}' if near else "nothing near it either"
-        log.warning('%s: corrections[%d].from: "%s" is never heard in the transcript (%s); fix the words or remove '
-                    "the correction", source, number, wanted[number].heard, hint)
-    log.info("%s: %d correction%s applied", ctx.episode.id, len(done), "s" if len(done) != 1 else "")
-    extra = {**transcript.extra, "corrections": [asdict(item) for item in done]}
-    return replace(transcript, segments=tuple(group_words(words)), extra=extra)
-
-
 def run(ctx: Context) -> list[Path]:
     limit_malloc_arenas()  # threads' arenas would otherwise make the peak grow with the episode's length
     paths = ctx.paths
@@ -226,12 +195,11 @@ def run(ctx: Context) -> list[Path]:
     audio_hash = file_hash(paths.asr_wav)
     wanted_hash = input_hash(audio_hash, engine, model.identity(), settings.cache_fields())
 
-    transcript = None if ctx.option("force") else _cached(paths.transcript_json, wanted_hash)
-    transcript = as_heard(transcript) if transcript is not None else None
+    transcript = None if ctx.option("force") else _cached(paths.heard_json, wanted_hash)
     previous = transcript
     audio = None
     if transcript is not None:
-        log.info("transcript of %s is up to date (%s, %s); writing the captions again", ctx.episode.id, engine, model.name)
+        log.info("transcript of %s is up to date (%s, %s)", ctx.episode.id, engine, model.name)
     else:
         audio = open_audio(paths.asr_wav)
         duration = audio.shape[0] / SAMPLE_RATE
@@ -251,18 +219,5 @@ def run(ctx: Context) -> list[Path]:
             log.warning("%s: no speech found in %s; the transcript and captions are empty",
                         ctx.episode.id, ctx.project.relative(paths.asr_wav))
     turns, known, diarization_key = find_turns(ctx, audio_hash, previous, audio)
-    transcript = with_corrections(ctx, with_speakers(ctx, transcript, turns, known, diarization_key))
-
-    cues = build_cues(transcript.words, ctx.show.captions)
-    outputs = {
-        paths.captions_vtt: vtt_text(cues),
-        paths.captions_srt: srt_text(cues),
-        paths.transcript_txt: transcript_text(transcript),
-        paths.transcript_p20_json: podcasting20_text(cues),
-    }
-    # Every text is ready before the first file is replaced, so a failure leaves the previous set whole.
-    with atomic_path(paths.transcript_json) as tmp_json:
-        transcript.save(tmp_json)
-        for path, text in outputs.items():
-            write_text(path, text)
-    return [paths.transcript_json, *outputs]
+    with_speakers(ctx, transcript, turns, known, diarization_key).save(paths.heard_json)
+    return [paths.heard_json]

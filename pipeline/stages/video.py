@@ -22,12 +22,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context) -> list[Path]:
     from pipeline.atomic import write_bytes, write_text
+    from pipeline.edit.document import is_identity, load_time_map
     from pipeline.formats.captions import build_cues
     from pipeline.formats.subtitles import vtt_text
     from pipeline.formats.transcript import Transcript
     from pipeline.tools.media import probe
     from pipeline.video.audiogram import background, load_cover
     from pipeline.video.captions import CaptionPainter
+    from pipeline.video.edit import edited_picture
     from pipeline.video.renderer import Bar, RenderSpec, render_formats
     from pipeline.video.style import caption_style, even
     from pipeline.video.subtitles import iso639_2
@@ -44,16 +46,17 @@ def run(ctx: Context) -> list[Path]:
                              hint=f"use one of: {', '.join(f.name for f in formats)}")
         formats = [f for f in formats if f.name in wanted]
 
-    audio = paths.normalised_mp3
-    for made in (audio, paths.soundtrack_m4a):
+    audio = paths.edited_mp3
+    for made in (audio, paths.edited_m4a):
         if not made.is_file():
-            raise InputError(f"{made}: no normalised audio yet",
-                             hint=f"run the ingest stage first: pipeline ingest {ctx.episode.id}")
+            raise InputError(f"{made}: no published sound yet",
+                             hint=f"run the ingest and edit stages first: pipeline edit {ctx.episode.id}")
     duration = probe(audio).duration
     recording = probe(ctx.episode.recording)
     transcript = Transcript.load(paths.transcript_json)
     cues = [cue for cue in build_cues(transcript.words, ctx.show.captions) if cue.start < duration]
     audiogram = not recording.has_video
+    time_map = load_time_map(paths.edit_json)
     if audiogram:
         load_cover(ctx.cover)  # a missing or broken cover fails before anything is written
 
@@ -69,6 +72,9 @@ def run(ctx: Context) -> list[Path]:
         for video_format in formats:
             width, height = (even(side) for side in video_format.size(None if audiogram else recording.display_size))
             picture, progress = ctx.episode.recording, None
+            if not audiogram and not is_identity(time_map):
+                picture = edited_picture(ctx.episode.recording, (width, height), fps, time_map,
+                                         Path(scratch) / f"edited-{video_format.name}.mp4")
             if audiogram:
                 band = CaptionPainter(style, width, height, cues).band
                 still, layout = background(ctx.cover, ctx.show.title, ctx.episode.config.title, width, height, band, style)
@@ -82,5 +88,5 @@ def run(ctx: Context) -> list[Path]:
                 subtitles=paths.video_vtt if cues else None, language=iso639_2(ctx.show.language),
                 crf=settings.crf, preset=settings.preset, audio_bitrate_kbps=settings.audio_bitrate_kbps,
             ))
-        written += render_formats(specs, [f"video {video_format.name}" for video_format in formats], paths.soundtrack_m4a)
+        written += render_formats(specs, [f"video {video_format.name}" for video_format in formats], paths.edited_m4a)
     return written
