@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from pipeline.clips.select import pick_clips, quote_span, score
+from pipeline.clips.select import framing, pick_clips, quote_span, score
 from pipeline.config.episode import ClipChoice
 from pipeline.errors import InputError
 from pipeline.formats.transcript import Transcript, Word
@@ -206,3 +206,19 @@ def test_a_video_recording_clip_fills_the_frame_under_the_titles(project: Projec
     yellow = (top[..., 0] > 170) & (top[..., 1] > 140) & (top[..., 2] < 110)
     assert yellow.sum() > 10  # the show title, in the highlight colour, on the strip
     assert middle.std() > 30  # the recording's colour bars fill the frame (cropped, not letterboxed)
+
+
+def test_never_the_greeting_the_sign_off_or_inserted_sound() -> None:
+    texts = ["Welcome to Massage Monday, episode 463.", "Does massage help restless legs?",
+             "Two studies found that it did, in 45 minute sessions.", "The first was published in 2007.",
+             "Researchers saw fewer symptoms after two weeks.", "A leg massager costs less than a session.",
+             "That's it for Massage Monday.", "See you next Monday."]
+    sentences, words = transcript_of(texts, seconds_per_word=0.5)
+    duration = words[-1].end
+    avoid = framing(sentences, duration, "Massage Monday")
+    assert [round(a, 1) for a, _b in avoid] == [round(sentences[i].start, 1) for i in (0, 6, 7)]
+    sponsor = (sentences[3].start - 0.01, sentences[3].end + 0.01)
+    clips = pick_clips(sentences, words, 3, 3.0, 12.0, [], duration, "e.yaml", no_embeddings, [*avoid, sponsor])
+    assert clips
+    for clip in clips:
+        assert not any(clip.overlaps(a, b) for a, b in [*avoid, sponsor])

@@ -9,7 +9,8 @@ clip stand alone, and the score is kept with its reasons:
 - a clean start and end: not opening on "and", "but", "so", "it", "that" …, and ending on a full stop;
 - little silence: seconds between words are a cost.
 A speaker change inside is fine. The best clips that overlap neither each other nor a veto are chosen;
-pinned clips (episode.yaml `clips:`) come first.
+pinned clips (episode.yaml `clips:`) come first. Never a clip of the greeting or the sign-off (`framing`), nor
+of sound the edit put in (an intro, outro or insert: no words of the episode, so no captions).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ STUDY = re.compile(r"\b(study|studies|trial|trials|researchers?|published|journa
 DANGLING = frozenset({"and", "but", "so", "because", "also", "then", "which", "that", "it", "this", "they", "or",
                       "he", "she", "those", "these", "there"})
 SILENCE_FROM = 0.5  # a pause between words longer than this counts as silence
+FRAMING_SECONDS = 60.0  # the greeting is in the first minute, the sign-off in the last
+GREETING = re.compile(r"\b(welcome (to|back)|hello (and|everyone|everybody)|hi (everyone|everybody)|this is episode)\b")
+SIGN_OFF = re.compile(r"\b(see you (next|soon|then)|thanks? (you )?for (listening|watching)|that's it for|until next time|"
+                      r"bye|subscribe)\b")
 
 WEIGHTS = {"opens on a question": 0.7, "question and answer": 1.0, "a number": 0.6, "a named study": 0.8, "one thought": 1.5,
            "clean start": 0.5, "ends a sentence": 0.3, "silence": -3.0}
@@ -157,13 +162,29 @@ def resolve_choice(choice: ClipChoice, index: int, sentences: Sequence[TimedSent
     return choice.start, choice.end
 
 
+def framing(sentences: Sequence[TimedSentence], duration: float, show_title: str) -> list[tuple[float, float]]:
+    """The greeting and the sign-off: sentences in the first or last FRAMING_SECONDS that name the show or say
+    hello or goodbye. A clip of them does not stand alone."""
+    name = compact(show_title)
+    spans = []
+    for sentence in sentences:
+        text = sentence.text.lower()
+        named = bool(name) and name in compact(sentence.text)
+        greeting = sentence.start < FRAMING_SECONDS and (named or GREETING.search(text))
+        sign_off = sentence.end > duration - FRAMING_SECONDS and (named or SIGN_OFF.search(text))
+        if greeting or sign_off:
+            spans.append((sentence.start, sentence.end))
+    return spans
+
+
 def pick_clips(sentences: Sequence[TimedSentence], words: Sequence[Word], count: int, min_seconds: float,
                max_seconds: float, choices: Sequence[ClipChoice], duration: float, where: str,
-               embed: Callable[[Sequence[str]], np.ndarray]) -> list[Clip]:
-    """The pinned clips, then the best-scoring others, none overlapping another or a veto; in time order."""
+               embed: Callable[[Sequence[str]], np.ndarray], avoid: Sequence[tuple[float, float]] = ()) -> list[Clip]:
+    """The pinned clips, then the best-scoring others, none overlapping another, a veto or what to `avoid` (the
+    greeting and sign-off, inserted sound); in time order."""
     resolved = [(choice, resolve_choice(choice, i, sentences, words, duration, min_seconds, where))
                 for i, choice in enumerate(choices)]
-    vetoes = [span for choice, span in resolved if choice.veto]
+    vetoes = [span for choice, span in resolved if choice.veto] + list(avoid)
     chosen: list[Clip] = []
     for choice, (start, end) in resolved:
         if not choice.veto:

@@ -25,11 +25,12 @@ log = logging.getLogger(__name__)
 
 def run(ctx: Context) -> list[Path]:
     from pipeline.atomic import atomic_path, write_text
-    from pipeline.clips.select import pick_clips
+    from pipeline.clips.select import framing, pick_clips
     from pipeline.config.show import CaptionSettings
     from pipeline.edit.document import is_identity, load_time_map, published_times
     from pipeline.formats.captions import build_cues
     from pipeline.formats.subtitles import vtt_text
+    from pipeline.formats.timemap import RECORDING
     from pipeline.formats.transcript import Transcript, Word
     from pipeline.notes.chapters import embed_sentences
     from pipeline.notes.sentences import format_time, split_sentences
@@ -54,8 +55,11 @@ def run(ctx: Context) -> list[Path]:
         note = f"the episode ({duration:.0f} s) is shorter than the shortest clip (clips.min_seconds: {settings.min_seconds:g})"
     time_map = load_time_map(paths.edit_json)
     choices = published_times(episode.config.clips, time_map, "start", "end")  # pinned in recording time
-    clips = [] if note else pick_clips(split_sentences(transcript), transcript.words, settings.count, settings.min_seconds,
-                                       settings.max_seconds, choices, duration, where, embed_sentences)
+    sentences = split_sentences(transcript)
+    inserted = [(piece.start, piece.end) for piece in time_map.pieces if piece.source != RECORDING]
+    avoid = [*framing(sentences, duration, ctx.show.title), *inserted]
+    clips = [] if note else pick_clips(sentences, transcript.words, settings.count, settings.min_seconds,
+                                       settings.max_seconds, choices, duration, where, embed_sentences, avoid)
     if not clips and note is None:
         note = "no stretch of whole sentences lasts between clips.min_seconds and clips.max_seconds"
     if note:
