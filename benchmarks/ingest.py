@@ -54,6 +54,10 @@ def measure(path: Path) -> dict[str, float]:
 
 
 def _ours(root: Path, project_root: Path) -> tuple[float, Path]:
+    import soundfile
+
+    from pipeline.audio.loudness import channel_layout
+    from pipeline.audio.normalise import publish_sound
     from pipeline.config.load import load_project
     from pipeline.context import Context
     from pipeline.layout import Project
@@ -64,7 +68,13 @@ def _ours(root: Path, project_root: Path) -> tuple[float, Path]:
     shutil.rmtree(ctx.paths.build, ignore_errors=True)
     started = time.perf_counter()
     make_audio(ctx)
-    return time.perf_counter() - started, ctx.paths.normalised_mp3
+    # what the edit step does with nothing to edit: gain and a limiter on the produced sound, MP3 and AAC
+    produced = json.loads(ctx.paths.produced_json.read_text(encoding="utf-8"))
+    publish_sound(ctx.paths.produced_wav, ctx.paths.edited_mp3, ctx.paths.edited_m4a, ctx.audio,
+                  integrated=produced["integrated"], peak=produced["peak"], layout=channel_layout(ctx.audio.channels),
+                  duration=soundfile.info(str(ctx.paths.produced_wav)).duration,
+                  aac_kbps=ctx.show.video.audio_bitrate_kbps)
+    return time.perf_counter() - started, ctx.paths.edited_mp3
 
 
 def run(root: Path) -> dict[str, Any]:

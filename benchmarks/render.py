@@ -254,7 +254,7 @@ def episode_463(root: Path, work: Path) -> dict[str, Any]:
     from pipeline.tools.media import probe
 
     build = root / "build" / "463"
-    transcript, audio = build / "transcript.json", build / "normalised.mp3"
+    transcript, audio = build / "transcript.json", build / "edited.mp3"
     if not (transcript.is_file() and audio.is_file()):
         missing = [str(path.relative_to(root)) for path in (transcript, audio) if not path.is_file()]
         return {"skipped": f"no {' or '.join(missing)}: run `make publish EPISODE=463` first"}
@@ -267,7 +267,7 @@ def episode_463(root: Path, work: Path) -> dict[str, Any]:
     duration = probe(audio).duration
     picture, bars = audiogram_background(cues, work, root, title)
     run_naive = os.environ.get("RENDER_BENCH_NAIVE_463", "1") != "0"
-    return {"input": "episode 463: audiogram of build/463/normalised.mp3 with its transcript's cues",
+    return {"input": "episode 463: audiogram of build/463/edited.mp3 with its transcript's cues",
             **compare(work, picture, audio, cues, duration, still=True, bars=bars, run_naive=run_naive)}
 
 

@@ -63,14 +63,6 @@ class EpisodePaths:
         return self.build / "tracks.json"
 
     @property
-    def normalised_mp3(self) -> Path:  # loudness-normalised, untagged
-        return self.build / "normalised.mp3"
-
-    @property
-    def soundtrack_m4a(self) -> Path:  # the same sound as AAC, encoded with it, for the videos to copy
-        return self.build / "soundtrack.m4a"
-
-    @property
     def produced_wav(self) -> Path:  # the whole recording denoised and levelled, before loudness: what the edit cuts
         return self.build / "produced.wav"
 

@@ -107,7 +107,7 @@ def make_fragment(project: Project, paths: EpisodePaths, show: ShowConfig, episo
     for other in sorted(project.build_dir.glob("*/config/feed.json")):
         build = other.parent.parent
         if build != paths.build:  # what exists of it: make has no rule for another episode's files
-            episode_files += [other, *(path for path in sorted(build.glob("*.mp3")) if path.name != "normalised.mp3")]
+            episode_files += [other, *(path for path in sorted(build.glob("*.mp3")) if path.name != "edited.mp3")]
     return make_rules(project, [*steps, *show_steps(project, show, episode_files, paths.config_slice("publish"))],
                       episode.id) + "\n"
 

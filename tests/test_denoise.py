@@ -128,4 +128,4 @@ def test_a_tone_is_published_as_recorded_and_the_creator_is_told(tmp_path: Path,
     project.show_file.write_text(yaml.safe_dump(show, allow_unicode=True), encoding="utf-8")
     run_stage(project, "ingest", step="audio")
     assert "denois" not in caplog.text
-    assert make_context(project, "463").paths.normalised_mp3.is_file()
+    assert make_context(project, "463").paths.produced_wav.is_file()

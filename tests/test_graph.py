@@ -60,9 +60,9 @@ def test_the_show_steps_read_every_other_built_episode_as_made(tmp_path: Path) -
     episode = loaded.episodes["463"]
     other = project.build_dir / "12"
     (other / "config").mkdir(parents=True)
-    for name in ("config/feed.json", "an-old-episode.mp3", "normalised.mp3"):
+    for name in ("config/feed.json", "an-old-episode.mp3", "edited.mp3"):
         (other / name).touch()
     fragment = make_fragment(project, episode_paths(project, episode), loaded.show, episode)
     feed_reads = next(line for line in fragment.splitlines() if line.startswith("build/feed.xml ")).split()
     assert {"build/12/config/feed.json", "build/12/an-old-episode.mp3"} <= set(feed_reads)
-    assert "build/12/normalised.mp3" not in feed_reads  # not published: its changes change no feed
+    assert "build/12/edited.mp3" not in feed_reads  # not published: its changes change no feed

@@ -74,14 +74,15 @@ def test_demo_episode_is_normalised_and_tagged(project: Project) -> None:
 def test_tone_is_normalised_to_the_configured_target(project: Project) -> None:
     use_recording(project, media.tone(project.root / "tone.wav", seconds=8, volume_db=-30))
     run_stage(project, "ingest", step="audio")
+    published_as_recorded(project)
     paths = make_context(project, "463").paths
-    integrated, peak = measure(paths.normalised_mp3)
+    integrated, peak = measure(paths.edited_mp3)
     assert abs(integrated + 16.0) <= 0.5 and peak <= -1.0
     # The videos' AAC soundtrack is the same sound, encoded in the same pass: as long, as loud.
-    with av.open(str(paths.soundtrack_m4a)) as container:
+    with av.open(str(paths.edited_m4a)) as container:
         assert container.streams.audio[0].codec_context.name == "aac" and not container.streams.video
-    assert abs(probe(paths.soundtrack_m4a).duration - probe(paths.normalised_mp3).duration) < 0.05
-    assert abs(measure(paths.soundtrack_m4a)[0] - integrated) <= 0.5
+    assert abs(probe(paths.edited_m4a).duration - probe(paths.edited_mp3).duration) < 0.05
+    assert abs(measure(paths.edited_m4a)[0] - integrated) <= 0.5
 
 
 def test_a_video_recording_gives_audio(project: Project) -> None:
@@ -154,7 +155,8 @@ def test_missing_recording_names_the_file(tmp_path: Path) -> None:
 def test_real_speech_is_normalised_within_half_a_unit(project: Project) -> None:
     use_recording(project, DATA / "lucier.mp3")
     run_stage(project, "ingest", step="audio")
-    integrated, peak = measure(make_context(project, "463").paths.normalised_mp3)
+    published_as_recorded(project)
+    integrated, peak = measure(make_context(project, "463").paths.edited_mp3)
     assert abs(integrated + 16.0) <= 0.5 and peak <= -1.0
     assert "ingest-sound.wav" not in {p.name for p in (project.build_dir / "463").iterdir()}  # the temporary WAV is gone
 

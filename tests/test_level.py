@@ -9,7 +9,7 @@ import soundfile
 from benchmarks.voice_cases import level
 from pipeline.layout import Project
 from pipeline.transcription.audio import load_audio
-from tests.conftest import DATA, edit_episode, make_context, run_stage
+from tests.conftest import DATA, edit_episode, make_context, published_as_recorded, run_stage
 
 RATE = 16_000
 TURN_SECONDS = 9
@@ -30,7 +30,8 @@ def two_voices(path: str) -> list[tuple[int, int, str]]:
 
 
 def spread(project: Project, who: list[tuple[int, int, str]]) -> float:
-    sound = load_audio(make_context(project, "463").paths.normalised_mp3)
+    published_as_recorded(project)
+    sound = load_audio(make_context(project, "463").paths.edited_mp3)
     meter = pyloudnorm.Meter(RATE)
     host, guest = (meter.integrated_loudness(np.concatenate([sound[a:b] for a, b, n in who if n == name]).astype(float))
                    for name in ("host", "guest"))

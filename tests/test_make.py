@@ -75,7 +75,7 @@ def test_second_publish_does_no_work(show: Path) -> None:
 
 def test_editing_links_rebuilds_only_what_depends_on_them(show: Path) -> None:
     build = show / "build" / "11"
-    unchanged = ["asr.wav", "normalised.mp3", "transcript.json", "captions.vtt", "ask-not.mp4"]
+    unchanged = ["asr.wav", "produced.wav", "heard.json", "edited.mp3", "transcript.json", "captions.vtt", "ask-not.mp4"]
     before = {name: (build / name).stat().st_mtime_ns for name in [*unchanged, "shownotes.html"]}
     episode_yaml = show / "episodes" / "11" / "episode.yaml"
     episode_yaml.write_text(episode_yaml.read_text().replace(
@@ -128,7 +128,7 @@ def test_make_publish_to_s3_on_loopback_end_to_end(show: Path, bucket: str, aws_
     assert "pipeline transcribe" not in result.stdout and "pipeline video" not in result.stdout
     uploaded = objects(aws_env, bucket, "show/")
     assert {"feed.xml", "feed-video.xml", "index.html", "episodes/11-ask-not/ask-not.mp3"} <= set(uploaded)
-    assert not any(key.endswith(("asr.wav", "normalised.mp3", "recording.flac", "episode.yaml")) for key in uploaded)
+    assert not any(key.endswith(("asr.wav", "produced.wav", "edited.mp3", "recording.flac", "episode.yaml")) for key in uploaded)
     for feed in ("feed.xml", "feed-video.xml"):
         keys = feed_link_keys(uploaded[feed], base)
         assert keys, feed

@@ -56,7 +56,7 @@ def make_publication(project: Project, video_bytes: int = 40_000) -> Context:
     paths.build.mkdir(parents=True, exist_ok=True)
     paths.podcast_mp3.write_bytes(b"ID3" + os.urandom(60_000))
     paths.asr_wav.write_bytes(b"RIFF" + os.urandom(5_000))  # intermediate: must never go up
-    paths.normalised_mp3.write_bytes(b"ID3" + os.urandom(5_000))  # intermediate: must never go up
+    paths.edited_mp3.write_bytes(b"ID3" + os.urandom(5_000))  # intermediate: must never go up
     paths.captions_vtt.write_text("WEBVTT\n\n00:00.000 --> 00:02.000\nHello\n", encoding="utf-8")
     paths.captions_srt.write_text("1\n00:00:00,000 --> 00:00:02,000\nHello\n", encoding="utf-8")
     paths.transcript_txt.write_text("Hello.\n", encoding="utf-8")
@@ -109,7 +109,7 @@ def test_first_publish_uploads_everything_second_nothing_then_only_what_changed(
     ctx = with_target(pub, f"s3://{bucket}/podcast")
     _, first = publish_stage.publish(ctx)
     stored = objects(aws_env, bucket, "podcast/")
-    assert set(stored) == expected_keys(ctx)  # exactly the public files: no recording, asr.wav, normalised.mp3, config
+    assert set(stored) == expected_keys(ctx)  # exactly the public files: no recording, asr.wav, edited.mp3, config
     assert set(first.uploaded) == expected_keys(ctx) and first.skipped == []
     assert first.uploaded[-2:] == ["feed.xml", "feed-video.xml"]  # the feeds go up last
     assert stored[public_key(ctx.episode, ctx.paths.podcast_mp3)] == ctx.paths.podcast_mp3.read_bytes()
@@ -491,7 +491,7 @@ def test_every_feed_url_of_the_built_episode_resolves_to_an_uploaded_object(buil
                     assert head["ContentType"] == element.attrib["type"], url
                 checked += 1
     assert checked >= 3
-    assert not any(key.endswith(("asr.wav", "normalised.mp3", "recording.mp3", ".yaml"))
+    assert not any(key.endswith(("asr.wav", "edited.mp3", "recording.mp3", ".yaml"))
                    for key in objects(aws_env, bucket, "show/"))
     assert episode_paths(built_463, ctx.episode).podcast_mp3.name in "".join(objects(aws_env, bucket, "show/"))
 

@@ -1,10 +1,11 @@
 """Stage `edit`: what is published, made from the recording as produced (ingest) and as heard (transcribe).
 
-Reads heard.json, produced.wav and the whole produced recording (normalised.mp3, soundtrack.m4a); episode.yaml's
+Reads heard.json and produced.wav (with its loudness, produced.json); episode.yaml's
 `cuts`, `inserts` and `corrections`; the show's (or episode's) `audio.intro`, `audio.outro`, `audio.max_pause`.
 Writes the edit (edit.json: every change and the time map; edits.txt; edit.otio), the published sound (edited.mp3,
-edited.m4a) and the transcripts in published time (transcript.json, captions, transcript.txt, P2.0 JSON). With
-nothing to edit, the published sound is the whole recording, copied.
+edited.m4a: gain and a limiter to the target loudness, the AAC for the videos in the same pass) and the
+transcripts in published time (transcript.json, captions, transcript.txt, P2.0 JSON). With nothing to edit, the
+published sound is the whole produced recording.
 
 It never transcribes: changing a cut, an insert or a correction runs this step (and what follows) alone. Every
 time in episode.yaml's `cuts`, `inserts` and `corrections` is a time in the recording; every later step reads
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -40,7 +40,7 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.edit.transcript import published_transcript
 
     paths = ctx.paths
-    for made in (paths.produced_wav, paths.normalised_mp3, paths.soundtrack_m4a):
+    for made in (paths.produced_wav, paths.produced_json):
         if not made.is_file():
             raise InputError(f"{made}: not made yet", hint=f"run `pipeline ingest {ctx.episode.id} --step audio` first")
     heard = with_corrections(ctx, Transcript.load(paths.heard_json))
@@ -64,17 +64,13 @@ def run(ctx: Context) -> list[Path]:
                                      "pieces": plan.time_map.to_document()}, indent=1, ensure_ascii=False) + "\n",
     }
     if plan.is_identity:
-        log.info("%s: nothing to edit; the whole recording is published", ctx.episode.id)
+        log.info("%s: nothing to edit: the whole recording is published", ctx.episode.id)
     else:
         log.info("%s: %d change%s: %.1f s removed, %.1f s added; %s → %s", ctx.episode.id, len(plan.changes),
                  "s" if len(plan.changes) != 1 else "", removed, added, format_time(recording_seconds),
                  format_time(plan.time_map.duration))
     with atomic_path(paths.edited_mp3) as mp3_tmp, atomic_path(paths.edited_m4a) as aac_tmp:
-        if plan.is_identity:
-            shutil.copyfile(paths.normalised_mp3, mp3_tmp)
-            shutil.copyfile(paths.soundtrack_m4a, aac_tmp)
-        else:
-            edited_sound(ctx, plan, sources, mp3_tmp, aac_tmp)
+        edited_sound(ctx, plan, sources, mp3_tmp, aac_tmp)
         # Every text is ready before the first file is replaced, so a failure leaves the previous set whole.
         with atomic_path(paths.transcript_json) as tmp_json:
             transcript.save(tmp_json)
@@ -126,7 +122,8 @@ def make_plan(ctx: Context, heard: Transcript, recording_seconds: float) -> tupl
 
 
 def edited_sound(ctx: Context, plan: Plan, sources: dict[str, Path], mp3: Path, m4a: Path) -> None:
-    """The sound the plan describes, assembled from produced.wav and the inserted files, normalised into `mp3` and
+    """The sound the plan describes (produced.wav itself when nothing is edited; else assembled from it and the
+    inserted files), brought to the target loudness (gain, and a limiter where the peaks need one) in `mp3` and
     `m4a`."""
     import soundfile
 
@@ -138,6 +135,11 @@ def edited_sound(ctx: Context, plan: Plan, sources: dict[str, Path], mp3: Path, 
     paths, audio = ctx.paths, ctx.audio
     produced = json.loads(paths.produced_json.read_text(encoding="utf-8"))
     info = soundfile.info(str(paths.produced_wav))
+    layout = channel_layout(audio.channels)
+    if plan.is_identity:
+        publish_sound(paths.produced_wav, mp3, m4a, audio, integrated=produced["integrated"], peak=produced["peak"],
+                      layout=layout, duration=info.duration, aac_kbps=ctx.show.video.audio_bitrate_kbps)
+        return
     used = {piece.source for piece in plan.time_map.pieces} | {music.source for music in plan.music}
     sounds = {name: load_sound(path, info.samplerate, info.channels, produced["integrated"])
               for name, path in sources.items() if name in used}
@@ -147,7 +149,7 @@ def edited_sound(ctx: Context, plan: Plan, sources: dict[str, Path], mp3: Path, 
             peak = assemble(plan.time_map, paths.produced_wav, sounds, plan.music, assembled,
                             lambda seconds: advance_to(bar, seconds))
         publish_sound(assembled, mp3, m4a, audio, integrated=loudness(assembled), peak=peak,
-                      layout=channel_layout(audio.channels), duration=plan.time_map.duration,
+                      layout=layout, duration=plan.time_map.duration,
                       aac_kbps=ctx.show.video.audio_bitrate_kbps)
     finally:
         assembled.unlink(missing_ok=True)

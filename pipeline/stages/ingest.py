@@ -3,9 +3,8 @@
 Two steps, so Make can redo the cheap one alone:
   audio  decode once: loudness, silences, asr.wav (16 kHz mono, the original sound) and produced.wav, the
          sound denoised (audio.denoise), its voices levelled (audio.level_speakers) and measured again
-         (produced.json); then gain and a limiter on it → normalised.mp3, and soundtrack.m4a (AAC, for the
-         videos) in the same pass: the whole recording, produced (a multitrack recording's tracks are levelled
-         and mixed first). The edit stage makes what is published from these.
+         (produced.json); a multitrack recording's tracks are levelled and mixed first. The edit stage makes
+         what is published from it (gain and a limiter → edited.mp3, and edited.m4a for the videos).
   tags   edited.mp3 (the edit stage's) + ID3v2.4 tags, cover art and chapters (once chapters.json exists) → <slug>.mp3
 
 The audio work is in pipeline.audio (decode, denoise, level, normalise, mix, tags); this module says what goes where.
@@ -25,7 +24,6 @@ from pipeline.audio.denoise import denoise
 from pipeline.audio.level import LEVELER, level
 from pipeline.audio.loudness import channel_layout
 from pipeline.audio.mix import mix_tracks, tracks_report
-from pipeline.audio.normalise import publish_sound
 from pipeline.audio.silence import check_silence
 from pipeline.audio.tags import EpisodeTags, mp3_duration, write_tags
 from pipeline.context import Context
@@ -59,13 +57,13 @@ def run(ctx: Context) -> list[Path]:
 
 
 def make_audio(ctx: Context) -> list[Path]:
-    """First pass: one decode of the recording (or of its tracks' mix) gives the loudness, the silences, asr.wav
-    and a 44.1/48 kHz WAV of the sound at the MP3's rate; second pass: gain and limiter on that WAV, encoded to
-    MP3 and measured again (and once more, the gain corrected, if the MP3 missed the target)."""
+    """One decode of the recording (or of its tracks' mix) gives the loudness, the silences, asr.wav and a
+    44.1/48 kHz WAV of the sound at the MP3's rate; that sound denoised and levelled is produced.wav, measured
+    (produced.json). The edit stage makes the published MP3 from it."""
     paths = ctx.paths
     settings = ctx.audio
     layout = channel_layout(settings.channels)
-    pcm = paths.build / "ingest-sound.wav"  # the sound at the MP3's rate, decoded once; kept only when not produced
+    pcm = paths.build / "ingest-sound.wav"  # the sound at the MP3's rate, decoded once
     mix = paths.build / "ingest-mix.wav"  # a multitrack recording's tracks, levelled and mixed; removed at the end
     cleaned = paths.build / "ingest-produced.wav"  # that sound denoised and levelled
     try:
@@ -80,19 +78,14 @@ def make_audio(ctx: Context) -> list[Path]:
             sound, integrated, peak = pcm, measurement.integrated, measurement.peak
             if settings.denoise or settings.level_speakers:
                 sound, integrated, peak = produced(ctx, pcm, cleaned, layout, info.duration, measurement.integrated, peak)
-            log.info("measured %.1f LUFS, sample peak %.1f dBFS; normalising to %s LUFS",
-                     integrated, peak, settings.loudness_lufs)
-            with atomic_path(paths.normalised_mp3) as mp3_tmp, atomic_path(paths.soundtrack_m4a) as aac_tmp:
-                publish_sound(sound, mp3_tmp, aac_tmp, settings, integrated=integrated, peak=peak, layout=layout,
-                              duration=info.duration, aac_kbps=ctx.show.video.audio_bitrate_kbps)
-                write_text(paths.tracks_json, json.dumps(tracks, indent=1, ensure_ascii=False) + "\n")
-                write_text(paths.produced_json, json.dumps({"integrated": integrated, "peak": peak}) + "\n")
-                sound.replace(paths.produced_wav)
+            log.info("produced: %.1f LUFS, sample peak %.1f dBFS", integrated, peak)
+            write_text(paths.tracks_json, json.dumps(tracks, indent=1, ensure_ascii=False) + "\n")
+            write_text(paths.produced_json, json.dumps({"integrated": integrated, "peak": peak}) + "\n")
+            sound.replace(paths.produced_wav)
     finally:
         for scratch in (pcm, mix, cleaned):
             scratch.unlink(missing_ok=True)
-    return [paths.asr_wav, paths.normalised_mp3, paths.soundtrack_m4a, paths.tracks_json, paths.produced_wav,
-            paths.produced_json]
+    return [paths.asr_wav, paths.tracks_json, paths.produced_wav, paths.produced_json]
 
 
 def produced(ctx: Context, pcm: Path, cleaned: Path, layout: str, duration: float, integrated: float,
