@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from pipeline.formats.timemap import RECORDING, TimeMap
+from pipeline.formats.timemap import TimeMap
 
 Timed = TypeVar("Timed", bound=BaseModel)
 
@@ -24,12 +24,6 @@ def load_time_map(edit_json: Path) -> TimeMap:
         raise InputError(f"{edit_json}: not made yet", hint="run the edit stage first") from exc
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{edit_json}: not readable ({exc})", hint="run the edit stage again") from exc
-
-
-def is_identity(time_map: TimeMap) -> bool:
-    """Nothing was cut or added: published time is recording time."""
-    pieces = time_map.pieces
-    return len(pieces) == 1 and pieces[0].source == RECORDING and pieces[0].source_start == 0
 
 
 def published_times(items: Sequence[Timed], time_map: TimeMap, *fields: str) -> list[Timed]:

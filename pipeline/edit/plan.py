@@ -84,7 +84,7 @@ class Plan:
 
     @property
     def is_identity(self) -> bool:
-        return self.time_map == TimeMap.identity(self.time_map.duration) and not self.music
+        return self.time_map.is_identity and not self.music
 
 
 def plan_edit(words: Sequence[Word], sentences: Sequence[TimedSentence], duration: float, *,

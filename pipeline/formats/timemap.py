@@ -96,6 +96,11 @@ class TimeMap:
     def duration(self) -> float:
         return self.pieces[-1].end if self.pieces else 0.0
 
+    @property
+    def is_identity(self) -> bool:
+        """Nothing was cut or added: published time is recording time."""
+        return len(self.pieces) == 1 and self.pieces[0].source == RECORDING and self.pieces[0].source_start == 0
+
     def to_document(self) -> list[dict[str, Any]]:
         return [asdict(piece) for piece in self.pieces]
 

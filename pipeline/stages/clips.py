@@ -27,7 +27,7 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.atomic import atomic_path, write_text
     from pipeline.clips.select import framing, pick_clips
     from pipeline.config.show import CaptionSettings
-    from pipeline.edit.document import is_identity, load_time_map, published_times
+    from pipeline.edit.document import load_time_map, published_times
     from pipeline.formats.captions import build_cues
     from pipeline.formats.subtitles import vtt_text
     from pipeline.formats.timemap import RECORDING
@@ -79,7 +79,7 @@ def run(ctx: Context) -> list[Path]:
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="clips-") as scratch:
         edited = None  # a video recording's picture cut as its sound was, when the edit cut anything
-        if clips and not audiogram and not is_identity(time_map):
+        if clips and not audiogram and not time_map.is_identity:
             size = recording.display_size or (1280, 720)
             edited = edited_picture(episode.recording, size, recording.frame_rate or 30.0, time_map,
                                     Path(scratch) / "edited.mp4")

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context) -> list[Path]:
     from pipeline.atomic import write_bytes, write_text
-    from pipeline.edit.document import is_identity, load_time_map
+    from pipeline.edit.document import load_time_map
     from pipeline.formats.captions import build_cues
     from pipeline.formats.subtitles import vtt_text
     from pipeline.formats.transcript import Transcript
@@ -72,7 +72,7 @@ def run(ctx: Context) -> list[Path]:
         for video_format in formats:
             width, height = (even(side) for side in video_format.size(None if audiogram else recording.display_size))
             picture, progress = ctx.episode.recording, None
-            if not audiogram and not is_identity(time_map):
+            if not audiogram and not time_map.is_identity:
                 picture = edited_picture(ctx.episode.recording, (width, height), fps, time_map,
                                          Path(scratch) / f"edited-{video_format.name}.mp4")
             if audiogram:
