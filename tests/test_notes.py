@@ -20,7 +20,13 @@ from pipeline.errors import ConfigError, InputError
 from pipeline.formats.chapters import chapters_document, check_chapters_document
 from pipeline.formats.transcript import Segment, Transcript, Word
 from pipeline.layout import Project
-from pipeline.notes.chapters import chapter_titles, chapters_from_config, detect_chapters
+from pipeline.notes.chapters import (
+    ChapterLimits,
+    chapter_limits,
+    chapters_from_config,
+    detect_chapters,
+    snapped,
+)
 from pipeline.notes.citations import (
     bibtex_to_csl,
     cite,
@@ -32,8 +38,16 @@ from pipeline.notes.citations import (
 from pipeline.notes.links import locate_links, spoken_domains
 from pipeline.notes.mentions import find_phrase
 from pipeline.notes.render import escape_markdown, markdown_to_html
-from pipeline.notes.sentences import compact, format_time, split_sentences, spoken_tokens, transcript_words
+from pipeline.notes.sentences import (
+    TimedSentence,
+    compact,
+    format_time,
+    split_sentences,
+    spoken_tokens,
+    transcript_words,
+)
 from pipeline.notes.summary import summarize
+from pipeline.notes.titles import phrases_of, topic_titles
 from tests.conftest import REPO, edit_episode, make_context, run_stage
 from tests.helpers import nothing_edited
 
@@ -183,7 +197,7 @@ def three_topics(repeat: int = 6) -> Transcript:
 def test_detected_chapters_follow_topic_shifts_and_cover_the_episode() -> None:
     transcript = three_topics()
     sentences = split_sentences(transcript)
-    chapters = detect_chapters(sentences, transcript.duration, 20.0, embed=topic_embedder)
+    chapters = detect_chapters(sentences, transcript.duration, ChapterLimits(20.0, 12), embed=topic_embedder)
     # each starts in the pause before its first sentence, no earlier than the end of the one before
     assert [c.start for c in chapters] == [0.0, sentences[5].end, sentences[11].end]
     assert chapters[-1].end == transcript.duration
@@ -193,21 +207,53 @@ def test_detected_chapters_follow_topic_shifts_and_cover_the_episode() -> None:
     assert len(set(titles)) == 3
     assert "kidney" in titles[1] or "dialysis" in titles[1]
     assert "trial" in titles[2] or "volunteer" in titles[2]
-    assert detect_chapters(sentences, transcript.duration, 20.0, embed=topic_embedder) == chapters
+    assert detect_chapters(sentences, transcript.duration, ChapterLimits(20.0, 12), embed=topic_embedder) == chapters
 
 
 def test_no_chapter_is_shorter_than_the_minimum() -> None:
     transcript = three_topics(repeat=6)  # each topic lasts about 30 s
     sentences = split_sentences(transcript)
-    chapters = detect_chapters(sentences, transcript.duration, 35.0, embed=topic_embedder)
+    chapters = detect_chapters(sentences, transcript.duration, ChapterLimits(35.0, 12), embed=topic_embedder)
     assert len(chapters) == 2
     assert all(c.end - c.start >= 35.0 for c in chapters)
-    single = detect_chapters(sentences, transcript.duration, 60.0, embed=topic_embedder)
+    single = detect_chapters(sentences, transcript.duration, ChapterLimits(60.0, 12), embed=topic_embedder)
     assert [(c.start, c.end) for c in single] == [(0.0, transcript.duration)]
 
 
+def test_never_more_chapters_than_the_limit() -> None:
+    transcript = three_topics()
+    sentences = split_sentences(transcript)
+    chapters = detect_chapters(sentences, transcript.duration, ChapterLimits(20.0, 2), embed=topic_embedder)
+    assert len(chapters) == 2
+    assert chapters[1].start in {sentences[5].end, sentences[11].end}
+
+
+def test_chapter_limits_follow_the_episode_length_unless_the_show_sets_them() -> None:
+    assert chapter_limits(4 * 60) == ChapterLimits(30.0, 2)
+    assert chapter_limits(10 * 60) == ChapterLimits(30.0, 4)
+    assert chapter_limits(30 * 60) == ChapterLimits(60.0, 12)
+    assert chapter_limits(90 * 60) == ChapterLimits(180.0, 20)
+    assert chapter_limits(30 * 60, min_minutes=5, max_count=3) == ChapterLimits(300.0, 3)
+
+
+def test_a_boundary_moves_to_the_neighbouring_speaker_change() -> None:
+    sentences = [TimedSentence(f"s{i}", 10.0 * i, 10.0 * i + 9.5, i, speaker="host" if i < 4 else "guest")
+                 for i in range(8)]
+    assert snapped(sentences, [0, 3]) == [0, 4]
+    assert snapped(sentences, [0, 4]) == [0, 4]
+    assert snapped(sentences, [0, 6]) == [0, 6]  # nothing near opens more clearly: it stays
+
+
+def test_title_phrases_are_noun_phrases() -> None:
+    phrases = phrases_of("Sports massage helps restless leg syndrome, says the National Library of Medicine. "
+                         "The side consisted of an ugly swelling near the chapel yard.")
+    assert {"sports massage", "restless leg syndrome", "national library of medicine", "chapel yard"} <= set(phrases)
+    assert not any(p.split()[-1] in {"helps", "consisted", "the", "an", "of", "says"} for p in phrases)
+    assert all(1 <= len(p.split()) <= 4 for p in phrases)
+
+
 def test_chapter_titles_come_from_the_chapters_own_words() -> None:
-    titles = chapter_titles(["knead the massage oil into the calf", "volunteer for a clinical trial today"], topic_embedder)
+    titles = topic_titles(["knead the massage oil into the calf", "volunteer for a clinical trial today"], topic_embedder)
     assert titles[0] != titles[1]
     assert all(len(t.split()) <= 6 for t in titles)
     assert titles[0].split()[0][0].isupper()

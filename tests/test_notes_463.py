@@ -17,9 +17,11 @@ import pytest
 
 from pipeline.config.episode import EpisodeConfig
 from pipeline.config.load import load_project
+from pipeline.config.show import NotesSettings
 from pipeline.formats.chapters import check_chapters_document
 from pipeline.formats.transcript import Transcript
 from pipeline.layout import Project
+from pipeline.notes.chapters import chapter_limits
 from pipeline.notes.links import host_of
 from pipeline.notes.mentions import title_phrases
 from pipeline.notes.render import escape_markdown
@@ -58,7 +60,7 @@ def minutes(text: str) -> float:
     return int(mm) * 60 + int(ss)
 
 
-def check_463_notes(build: Path, episode: EpisodeConfig, min_chapter_seconds: float) -> None:
+def check_463_notes(build: Path, episode: EpisodeConfig, notes: NotesSettings) -> None:
     transcript = Transcript.load(build / "transcript.json")
     markdown = (build / "shownotes.md").read_text(encoding="utf-8")
     html = (build / "shownotes.html").read_text(encoding="utf-8")
@@ -66,12 +68,14 @@ def check_463_notes(build: Path, episode: EpisodeConfig, min_chapter_seconds: fl
     script = SCRIPT.read_text(encoding="utf-8")
     offsets, times = script_clock(script, transcript)
 
-    # Chapters cover 0 to the end, none shorter than the minimum.
+    # Chapters cover 0 to the end, within the limits for the episode's length.
     assert check_chapters_document(chapters, transcript.duration) == []
     marks = chapters["chapters"]
+    limits = chapter_limits(transcript.duration, notes.chapters.min_minutes, notes.chapters.max_count)
     assert marks[0]["startTime"] == 0 and marks[-1]["endTime"] == pytest.approx(transcript.duration, abs=0.01)
-    assert all(m["endTime"] - m["startTime"] >= min_chapter_seconds for m in marks)
-    assert all(0 < len(m["title"].split()) <= 6 for m in marks)
+    assert all(m["endTime"] - m["startTime"] >= limits.min_seconds for m in marks)
+    assert len(marks) <= limits.max_count
+    assert all(0 < len(m["title"].split()) <= 4 for m in marks)
 
     # Every seed link, with a time where it is spoken (the first place the recognizer heard it right).
     for link in episode.links:
@@ -103,7 +107,7 @@ def check_463_notes(build: Path, episode: EpisodeConfig, min_chapter_seconds: fl
 @pytest.mark.slow
 def test_built_463_notes_facts(built_463: Project) -> None:
     loaded = load_project(built_463, environ={})
-    check_463_notes(built_463.build_dir / "463", loaded.episodes["463"].config, loaded.show.notes.min_chapter_seconds)
+    check_463_notes(built_463.build_dir / "463", loaded.episodes["463"].config, loaded.show.notes)
 
 
 @pytest.mark.slow

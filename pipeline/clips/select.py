@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from pipeline.config.episode import ClipChoice
 from pipeline.errors import InputError
 from pipeline.formats.transcript import Word
 from pipeline.notes.sentences import TimedSentence, compact
+from pipeline.notes.titles import topic_titles
 
 NUMBER = re.compile(r"\d|\b(per ?cent|percent|half|twice|double|triple|thousand|million|billion|hundred|dozen)\b", re.I)
 STUDY = re.compile(r"\b(study|studies|trial|trials|researchers?|published|journal|university|paper|meta-analysis)\b", re.I)
@@ -66,11 +67,6 @@ def first_word(text: str) -> str:
 
 def silence_seconds(words: Sequence[Word]) -> float:
     return sum(max(0.0, b.start - a.end - SILENCE_FROM) for a, b in itertools.pairwise(words))
-
-
-def title_of(sentences: Sequence[TimedSentence], limit: int = 80) -> str:
-    text = sentences[0].text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def score(sentences: Sequence[TimedSentence], words: Sequence[Word], cohesion: float) -> tuple[float, tuple[str, ...]]:
@@ -118,7 +114,7 @@ def candidates(sentences: Sequence[TimedSentence], words: Sequence[Word], min_se
             cohesion = float(np.mean(similarities[first:last])) if last > first else 0.5
             inside = _words_in(words, run[0].start, run[-1].end)
             total, reasons = score(run, inside, cohesion)
-            found.append(Clip(run[0].start, run[-1].end, title_of(run), total, reasons, words=inside))
+            found.append(Clip(run[0].start, run[-1].end, "", total, reasons, words=inside))
     return found
 
 
@@ -181,7 +177,8 @@ def pick_clips(sentences: Sequence[TimedSentence], words: Sequence[Word], count:
                max_seconds: float, choices: Sequence[ClipChoice], duration: float, where: str,
                embed: Callable[[Sequence[str]], np.ndarray], avoid: Sequence[tuple[float, float]] = ()) -> list[Clip]:
     """The pinned clips, then the best-scoring others, none overlapping another, a veto or what to `avoid` (the
-    greeting and sign-off, inserted sound); in time order."""
+    greeting and sign-off, inserted sound); in time order. A clip the creator did not title is named by its own
+    most distinctive noun phrase."""
     resolved = [(choice, resolve_choice(choice, i, sentences, words, duration, min_seconds, where))
                 for i, choice in enumerate(choices)]
     vetoes = [span for choice, span in resolved if choice.veto] + list(avoid)
@@ -191,7 +188,7 @@ def pick_clips(sentences: Sequence[TimedSentence], words: Sequence[Word], count:
             inside = _words_in(words, start, end)
             run = [s for s in sentences if s.start >= start - 1e-3 and s.end <= end + 1e-3] or list(sentences[:1])
             total, reasons = score(run, inside, 0.5)
-            chosen.append(Clip(start, end, choice.title or title_of(run), total, ("pinned in episode.yaml", *reasons),
+            chosen.append(Clip(start, end, choice.title or "", total, ("pinned in episode.yaml", *reasons),
                                pinned=True, words=inside))
     if len(sentences) >= 2 and count > len(chosen):
         vectors = embed([s.text for s in sentences])
@@ -203,4 +200,6 @@ def pick_clips(sentences: Sequence[TimedSentence], words: Sequence[Word], count:
             if any(c.overlaps(clip.start, clip.end) for c in chosen) or any(clip.overlaps(*v) for v in vetoes):
                 continue
             chosen.append(clip)
-    return sorted(chosen, key=lambda c: c.start)
+    chosen.sort(key=lambda c: c.start)
+    titles = topic_titles([" ".join(w.text.strip() for w in c.words) for c in chosen], embed, fallback="Clip")
+    return [c if c.title else replace(c, title=title) for c, title in zip(chosen, titles, strict=True)]

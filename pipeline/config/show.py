@@ -86,10 +86,17 @@ class CaptionSettings(StrictModel):
     max_pause: float = Field(default=1.5, gt=0)
 
 
+class ChapterSettings(StrictModel):
+    """Limits for detected chapters; unset, they follow the episode's length (`notes.chapters.chapter_limits`)."""
+
+    min_minutes: float | None = Field(default=None, ge=0.1)
+    max_count: int | None = Field(default=None, ge=1, le=100)
+
+
 class NotesSettings(StrictModel):
     citation_style: str = "apa"
     summary_sentences: int = Field(default=3, ge=2, le=4)
-    min_chapter_seconds: float = Field(default=30.0, ge=5)
+    chapters: ChapterSettings = Field(default_factory=ChapterSettings)
     credits: list[str] = Field(default_factory=list)
 
 

@@ -1,18 +1,22 @@
-"""Chapters: from episode.yaml when given, otherwise found where the topic shifts.
+"""Chapters: from episode.yaml when given, otherwise found where the topic changes.
 
-Detection is TextTiling over sentence embeddings: the similarity of the few sentences before each
-sentence gap to the few after it, the depth of each dip in that curve, and the deepest dips taken as
-chapter starts as long as no chapter gets shorter than the minimum. Titles are the 1–3-word
-phrases of each chapter closest in meaning to it and furthest from the others. Everything is deterministic.
+Detection is kernel change-point detection (ruptures' KernelCPD, cosine kernel, exact dynamic programming)
+over one vector per sentence: what it means (the bundled sentence model, centred on the episode), which
+words it uses (TF-IDF), both smoothed over its neighbours, and who says it. The number of chapters is the
+number of boundaries each of which still explains at least STOP_GAIN of what the strongest ones do, within
+limits set by the episode's length (`chapter_limits`). Each boundary moves to the longest pause or speaker
+change among its neighbouring sentence starts. Titles are noun phrases of the chapter (TextBlob's pattern
+tagger, bundled) closest in meaning to it and furthest from the other chapters. Everything is deterministic;
+BENCH=notes measures it.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import os
-import re
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -22,12 +26,30 @@ from pipeline.config.episode import Chapter
 from pipeline.errors import InputError, ToolError
 from pipeline.formats.chapters import ChapterMark
 from pipeline.notes.sentences import TimedSentence
+from pipeline.notes.titles import Embedder, topic_titles, unit_rows
 
-WINDOW_SENTENCES = 3
 LEAD_IN_SECONDS = 0.5  # a chapter starts a little before its first word, inside the pause
-MAX_TITLE_WORDS = 6
+SMOOTHING_SENTENCES = 1  # each sentence's vector is the mean of it and one neighbour each side
+MEANING_SHARE = 0.5  # of the topic vector's weight; the rest is the words (measured: BENCH=notes)
+SPEAKER_SHARE = 0.15  # when more than one voice speaks: a new voice often opens a topic
+STOP_GAIN = 0.4  # a boundary is kept while it lowers the cost by ≥ 40 % of the first three's mean
+MOVE_MARGIN_SECONDS = 0.3
+SPEAKER_CHANGE_SECONDS = 1.0  # when moving a boundary to a neighbour: a speaker change counts as a pause this long
 
-Embedder = Callable[[Sequence[str]], np.ndarray]
+
+@dataclass(frozen=True)
+class ChapterLimits:
+    min_seconds: float
+    max_count: int
+
+
+def chapter_limits(duration: float, min_minutes: float | None = None, max_count: int | None = None) -> ChapterLimits:
+    """The show's limits, or by the episode's length: chapters at least 1/30 of it long (30 s to 3 min) and at
+    most one per 2.5 minutes (up to 20): 10 min → ≤ 4 chapters of ≥ 30 s, 30 min → ≤ 12 of ≥ 1 min, 90 min → ≤ 20 of ≥ 3 min."""
+    minutes = duration / 60
+    shortest = min_minutes if min_minutes is not None else min(3.0, max(0.5, minutes / 30))
+    most = max_count if max_count is not None else min(20, max(1, math.ceil(minutes / 2.5)))
+    return ChapterLimits(min_seconds=60 * shortest, max_count=most)
 
 
 # ---------------------------------------------------------------- from episode.yaml
@@ -46,38 +68,68 @@ def chapters_from_config(chapters: list[Chapter], duration: float, source: str =
     return [ChapterMark(start=c.start, end=end, title=c.title, url=c.url) for c, end in zip(chapters, ends, strict=True)]
 
 
-# ---------------------------------------------------------------- topic shifts
+# ---------------------------------------------------------------- topic changes
 
 
-def gap_similarities(embeddings: np.ndarray, window: int = WINDOW_SENTENCES) -> np.ndarray:
-    """Cosine similarity across each gap g (between sentence g-1 and g), g = 1 … n-1; index 0 is unused (1.0)."""
-    count = len(embeddings)
-    similarities = np.ones(count)
-    for gap in range(1, count):
-        left = embeddings[max(0, gap - window):gap].mean(axis=0)
-        right = embeddings[gap:gap + window].mean(axis=0)
-        norm = float(np.linalg.norm(left) * np.linalg.norm(right))
-        similarities[gap] = float(left @ right) / norm if norm else 0.0
-    return similarities
+def _smoothed(vectors: np.ndarray, reach: int = SMOOTHING_SENTENCES) -> np.ndarray:
+    """Each row replaced by the mean of it and `reach` rows each side."""
+    count = len(vectors)
+    sums = np.vstack([np.zeros(vectors.shape[1]), np.cumsum(vectors, axis=0)])
+    low = np.clip(np.arange(count) - reach, 0, count)
+    high = np.clip(np.arange(count) + reach + 1, 0, count)
+    return (sums[high] - sums[low]) / (high - low)[:, None]
 
 
-def depth_scores(similarities: np.ndarray) -> np.ndarray:
-    """TextTiling depth: how far each gap's similarity lies below the peaks on either side of it."""
-    count = len(similarities)
-    depths = np.zeros(count)
-    for gap in range(1, count):
-        left_peak = similarities[gap]
-        for index in range(gap - 1, 0, -1):
-            if similarities[index] < left_peak:
-                break
-            left_peak = similarities[index]
-        right_peak = similarities[gap]
-        for index in range(gap + 1, count):
-            if similarities[index] < right_peak:
-                break
-            right_peak = similarities[index]
-        depths[gap] = (left_peak - similarities[gap]) + (right_peak - similarities[gap])
-    return depths
+def word_vectors(texts: Sequence[str]) -> np.ndarray:
+    """TF-IDF of each text's content words (words said at least twice in the episode); zeros when none are."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    try:
+        matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2).fit_transform(texts)
+    except ValueError:  # no word is said twice
+        return np.zeros((len(texts), 1))
+    return np.asarray(matrix.toarray())
+
+
+def topic_vectors(texts: Sequence[str], speakers: Sequence[str | None], embed: Embedder) -> np.ndarray:
+    """One vector per sentence for change-point detection: meaning, words and (with several voices) speaker."""
+    meanings = np.asarray(embed(list(texts)), dtype=float)
+    meanings = unit_rows(_smoothed(meanings - meanings.mean(axis=0)))
+    words = unit_rows(_smoothed(word_vectors(texts)))
+    parts = [meanings * math.sqrt(MEANING_SHARE), words * math.sqrt(1 - MEANING_SHARE)]
+    voices = sorted({speaker or "" for speaker in speakers})
+    if len(voices) > 1:
+        onehot = np.array([[float((speaker or "") == voice) for voice in voices] for speaker in speakers])
+        parts = [part * math.sqrt(1 - SPEAKER_SHARE) for part in parts]
+        parts.append(unit_rows(onehot - onehot.mean(axis=0)) * math.sqrt(SPEAKER_SHARE))
+    return np.hstack(parts)
+
+
+def topic_boundaries(vectors: np.ndarray, duration: float, limits: ChapterLimits) -> list[int]:
+    """Sentence indexes that begin a chapter (always 0), by exact kernel change-point detection: the best
+    segmentation for each count up to the limit, and the count where an extra boundary stops paying."""
+    import ruptures
+
+    count = len(vectors)
+    shortest = max(2, round(limits.min_seconds / (duration / count)))
+    if limits.max_count < 2 or count < 2 * shortest:
+        return [0]
+    detector = ruptures.KernelCPD(kernel="cosine", min_size=shortest).fit(vectors)
+    solutions: list[list[int]] = [[count]]
+    for boundaries in range(1, limits.max_count):
+        try:
+            solutions.append(detector.predict(n_bkps=boundaries))
+        except ruptures.exceptions.BadSegmentationParameters:  # no room for more chapters this long
+            break
+    costs = np.array([detector.cost.sum_of_costs(solution) for solution in solutions])
+    gains = -np.diff(costs)
+    if not len(gains):
+        return [0]
+    reference = float(gains[:3].mean())
+    chosen = 0
+    while chosen < len(gains) and reference > 0 and gains[chosen] >= STOP_GAIN * reference:
+        chosen += 1
+    return [0, *solutions[chosen][:-1]]
 
 
 def chapter_starts(sentences: Sequence[TimedSentence]) -> list[float]:
@@ -88,94 +140,33 @@ def chapter_starts(sentences: Sequence[TimedSentence]) -> list[float]:
     return starts
 
 
-def choose_boundaries(starts: Sequence[float], depths: np.ndarray, duration: float, min_seconds: float) -> list[int]:
-    """Sentence indexes that begin a chapter (always 0): deepest dips first, above the TextTiling cut-off
-    (mean − std/2 of the dips), while every chapter stays at least `min_seconds` long."""
-    candidates = [gap for gap in range(1, len(starts)) if depths[gap] > 0]
-    if not candidates or duration < 2 * min_seconds:
-        return [0]
-    values = np.array([depths[gap] for gap in candidates])
-    cutoff = float(values.mean() - values.std() / 2)
-    chosen: list[float] = [0.0]
-    boundaries = [0]
-    for gap in sorted(candidates, key=lambda g: (-depths[g], g)):
-        if depths[gap] < cutoff:
-            break
-        start = starts[gap]
-        edges = sorted([*chosen, start])
-        lengths = [b - a for a, b in zip(edges, [*edges[1:], duration], strict=True)]
-        if min(lengths) >= min_seconds:
-            chosen.append(start)
-            boundaries.append(gap)
-    return sorted(boundaries)
+def opening_strength(sentences: Sequence[TimedSentence], index: int) -> float:
+    """How much sentence `index` looks like an opening: the pause before it, plus a speaker change."""
+    previous, sentence = sentences[index - 1], sentences[index]
+    changed = previous.speaker != sentence.speaker
+    return sentence.start - previous.end + (SPEAKER_CHANGE_SECONDS if changed else 0.0)
 
 
-# ---------------------------------------------------------------- titles
+def snapped(sentences: Sequence[TimedSentence], boundaries: Sequence[int]) -> list[int]:
+    """Each boundary moved to a neighbouring sentence start (±1) that opens more clearly, by over MOVE_MARGIN_SECONDS."""
+    moved = [0]
+    for boundary in boundaries[1:]:
+        best = boundary
+        for option in (boundary - 1, boundary + 1):
+            if moved[-1] < option < len(sentences) and (
+                    opening_strength(sentences, option) > opening_strength(sentences, best) + MOVE_MARGIN_SECONDS):
+                best = option
+        moved.append(best)
+    return moved
 
 
-@lru_cache(maxsize=1)
-def stop_words() -> frozenset[str]:
-    from sumy.utils import get_stop_words
-
-    return frozenset(get_stop_words("english")) | {"gonna", "yeah", "okay", "um", "uh", "like", "really", "just"}
-
-
-WORD = re.compile(r"[a-z][a-z'’-]*[a-z]|[a-z]")
-
-
-def phrases_of(text: str, max_words: int = 3) -> list[str]:
-    """1–3-word phrases made of content words ("of" may join them: "library of medicine")."""
-    words = WORD.findall(text.lower())
-    stops = stop_words()
-    found = []
-    for size in range(1, max_words + 1):
-        for first in range(len(words) - size + 1):
-            gram = words[first:first + size]
-            if gram[0] in stops or gram[-1] in stops or len(gram[0]) < 3 or len(gram[-1]) < 3:
-                continue
-            if any(word in stops and word != "of" for word in gram[1:-1]):
-                continue
-            found.append(" ".join(gram))
-    return found
-
-
-def title_case(phrase: str) -> str:
-    small = {"a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to", "with"}
-    words = phrase.split()
-    return " ".join(w if i and w in small else w[:1].upper() + w[1:] for i, w in enumerate(words))
-
-
-def chapter_titles(texts: Sequence[str], embed: Embedder) -> list[str]:
-    """A short title for each chapter: the phrase closest in meaning to the chapter and furthest from the
-    other chapters (KeyBERT-style), with a nudge towards phrases said more than once and of several words. Titles differ."""
-    if not texts:
-        return []
-    centroids = _unit(embed(list(texts)))
-    titles: list[str] = []
-    used: set[str] = set()
-    for index, text in enumerate(texts):
-        counts = Counter(phrases_of(text))
-        candidates = sorted(phrase for phrase in counts if phrase not in used)
-        if not candidates:
-            titles.append(f"Part {index + 1}")
-            continue
-        vectors = _unit(embed(candidates))
-        similarity = vectors @ centroids.T
-        own = similarity[:, index]
-        others = np.delete(similarity, index, axis=1).max(axis=1) if len(texts) > 1 else np.zeros(len(candidates))
-        frequency = np.log([counts[c] for c in candidates])
-        length = np.array([len(c.split()) - 1 for c in candidates])
-        scores = own - 0.5 * others + 0.02 * frequency + 0.02 * length
-        best = candidates[int(np.argmax(scores))]  # argmax takes the first of equals: candidates are sorted
-        used.add(best)
-        titles.append(" ".join(title_case(best).split()[:MAX_TITLE_WORDS]))
-    return titles
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=float)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
+def long_enough(starts: Sequence[float], boundaries: Sequence[int], duration: float, min_seconds: float) -> list[int]:
+    """The boundaries without those that would leave a chapter shorter than `min_seconds`."""
+    kept = [0]
+    for boundary in boundaries[1:]:
+        if starts[boundary] - starts[kept[-1]] >= min_seconds and duration - starts[boundary] >= min_seconds:
+            kept.append(boundary)
+    return kept
 
 
 # ---------------------------------------------------------------- embeddings
@@ -201,20 +192,18 @@ def embed_sentences(texts: Sequence[str]) -> np.ndarray:
     return np.asarray(_sentence_model().encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False))
 
 
-def detect_chapters(sentences: Sequence[TimedSentence], duration: float, min_seconds: float,
+def detect_chapters(sentences: Sequence[TimedSentence], duration: float, limits: ChapterLimits,
                     embed: Embedder = embed_sentences) -> list[ChapterMark]:
-    """Chapters where the topic shifts, covering 0 to `duration`, none shorter than `min_seconds`."""
+    """Chapters where the topic changes, covering 0 to `duration`, within `limits`."""
     if not sentences:
         return [ChapterMark(start=0.0, end=duration, title="Episode")]
     starts = chapter_starts(sentences)
-    if len(sentences) < 2 * WINDOW_SENTENCES or duration < 2 * min_seconds:
-        boundaries = [0]
-    else:
-        depths = depth_scores(gap_similarities(_unit(embed([s.text for s in sentences]))))
-        boundaries = choose_boundaries(starts, depths, duration, min_seconds)
+    vectors = topic_vectors([s.text for s in sentences], [s.speaker for s in sentences], embed)
+    boundaries = snapped(sentences, topic_boundaries(vectors, duration, limits))
+    boundaries = long_enough(starts, boundaries, duration, limits.min_seconds)
     spans = list(zip(boundaries, [*boundaries[1:], len(sentences)], strict=True))
     texts = [" ".join(s.text for s in sentences[first:last]) for first, last in spans]
-    titles = chapter_titles(texts, embed)
+    titles = topic_titles(texts, embed)
     chapter_ends = [starts[b] for b in boundaries[1:]] + [duration]
     return [ChapterMark(start=starts[first], end=end, title=title)
             for (first, _), end, title in zip(spans, chapter_ends, titles, strict=True)]

@@ -23,6 +23,7 @@ class TimedSentence:
     start: float
     end: float
     index: int  # position in the transcript's sentences
+    speaker: str | None = None  # who says its first word, when the episode's speakers are known
 
 
 def transcript_words(transcript: Transcript) -> list[Word]:
@@ -37,7 +38,7 @@ def transcript_words(transcript: Transcript) -> list[Word]:
             continue
         step = max(segment.end - segment.start, 0.0) / len(tokens)
         words += [
-            Word(text=token, start=segment.start + i * step, end=segment.start + (i + 1) * step)
+            Word(text=token, start=segment.start + i * step, end=segment.start + (i + 1) * step, speaker=segment.speaker)
             for i, token in enumerate(tokens)
         ]
     return words
@@ -57,9 +58,10 @@ def spoken_tokens(words: list[Word]) -> list[Word]:
         if tokens and ATTACHED.match(text):
             last = tokens[-1]
             probability = min(last.probability, word.probability)
-            tokens[-1] = Word(text=last.text + text, start=last.start, end=word.end, probability=probability)
+            tokens[-1] = Word(text=last.text + text, start=last.start, end=word.end, probability=probability,
+                              speaker=last.speaker)
         else:
-            tokens.append(Word(text=text, start=word.start, end=word.end, probability=word.probability))
+            tokens.append(Word(text=text, start=word.start, end=word.end, probability=word.probability, speaker=word.speaker))
     return tokens
 
 
@@ -81,7 +83,8 @@ def split_sentences(transcript: Transcript, tokens: list[Word] | None = None) ->
     def close() -> None:
         if current:
             text = " ".join(word.text.strip() for word in current)
-            sentences.append(TimedSentence(text=text, start=current[0].start, end=current[-1].end, index=len(sentences)))
+            sentences.append(TimedSentence(text=text, start=current[0].start, end=current[-1].end, index=len(sentences),
+                                           speaker=current[0].speaker))
             current.clear()
 
     for word in spoken_tokens(transcript_words(transcript)) if tokens is None else tokens:

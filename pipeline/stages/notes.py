@@ -20,7 +20,7 @@ from pipeline.errors import InputError
 from pipeline.formats.chapters import ChapterMark, chapters_document
 from pipeline.formats.transcript import Transcript
 from pipeline.layout import public_key, public_url
-from pipeline.notes.chapters import chapters_from_config, detect_chapters
+from pipeline.notes.chapters import chapter_limits, chapters_from_config, detect_chapters
 from pipeline.notes.citations import Citation, cite, load_bibtex, merge_references
 from pipeline.notes.links import LocatedLink, locate_links, spoken_domains
 from pipeline.notes.render import markdown_to_html, render_html, render_markdown
@@ -100,7 +100,8 @@ def run(ctx: Context) -> list[Path]:
         given = published_times(episode.chapters, load_time_map(paths.edit_json), "start")
         chapters = chapters_from_config(distinct_starts(given, source), transcript.duration, source)
     else:
-        chapters = detect_chapters(sentences, transcript.duration, settings.min_chapter_seconds)
+        limits = chapter_limits(transcript.duration, settings.chapters.min_minutes, settings.chapters.max_count)
+        chapters = detect_chapters(sentences, transcript.duration, limits)
 
     domains = spoken_domains(tokens, episode.links)
     links = locate_links(tokens, episode.links, domains)
