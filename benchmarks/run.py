@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = {"transcribe": "benchmarks.transcribe", "ingest": "benchmarks.ingest", "speakers": "benchmarks.speakers",
               "render": "benchmarks.render", "captions": "benchmarks.captions", "publish": "benchmarks.publish",
               "catalogue": "benchmarks.catalogue", "long": "benchmarks.long",
-              "episode": "benchmarks.episode", "production": "benchmarks.production", "edit": "benchmarks.edit"}
+              "episode": "benchmarks.episode", "production": "benchmarks.production", "edit": "benchmarks.edit",
+              "notes": "benchmarks.notes"}
 
 
 def flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:

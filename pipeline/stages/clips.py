@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 
 
 def run(ctx: Context) -> list[Path]:
+    from dataclasses import replace
+
     from pipeline.atomic import atomic_path, write_text
-    from pipeline.clips.select import framing, pick_clips
+    from pipeline.clips.select import clip_text, framing, pick_clips
     from pipeline.config.show import CaptionSettings
     from pipeline.edit.document import load_time_map, published_times
     from pipeline.formats.captions import build_cues
@@ -34,6 +36,7 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.formats.transcript import Transcript, Word
     from pipeline.notes.chapters import embed_sentences
     from pipeline.notes.sentences import format_time, split_sentences
+    from pipeline.notes.writer import endpoint_of, written_titles
     from pipeline.tools.ffmpeg import run_ffmpeg
     from pipeline.tools.media import probe
     from pipeline.video.audiogram import background, load_cover, title_card
@@ -60,6 +63,9 @@ def run(ctx: Context) -> list[Path]:
     avoid = [*framing(sentences, duration, ctx.show.title), *inserted]
     clips = [] if note else pick_clips(sentences, transcript.words, settings.count, settings.min_seconds,
                                        settings.max_seconds, choices, duration, where, embed_sentences, avoid)
+    written = written_titles(endpoint_of(ctx.show.notes.writer), [clip_text(c) for c in clips if not c.pinned],
+                             [c.title for c in clips if not c.pinned], "clip")
+    clips = [c if c.pinned else replace(c, title=written.pop(0)) for c in clips]
     if not clips and note is None:
         note = "no stretch of whole sentences lasts between clips.min_seconds and clips.max_seconds"
     if note:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,13 @@ from pipeline.errors import InputError
 from pipeline.formats.chapters import ChapterMark, chapters_document
 from pipeline.formats.transcript import Transcript
 from pipeline.layout import public_key, public_url
-from pipeline.notes.chapters import chapter_limits, chapters_from_config, detect_chapters
+from pipeline.notes.chapters import chapter_limits, chapter_texts, chapters_from_config, detect_chapters
 from pipeline.notes.citations import Citation, cite, load_bibtex, merge_references
 from pipeline.notes.links import LocatedLink, locate_links, spoken_domains
 from pipeline.notes.render import markdown_to_html, render_html, render_markdown
 from pipeline.notes.sentences import format_time, split_sentences, spoken_tokens, transcript_words
 from pipeline.notes.summary import summarize, summary_text
+from pipeline.notes.writer import endpoint_of, written_summary, written_titles
 from pipeline.speakers.people import episode_people
 
 log = logging.getLogger(__name__)
@@ -94,7 +96,10 @@ def run(ctx: Context) -> list[Path]:
     tokens = spoken_tokens(transcript_words(transcript))
     sentences = split_sentences(transcript, tokens)
 
-    summary = episode.summary or summary_text(summarize(sentences, settings.summary_sentences))
+    writer = endpoint_of(settings.writer)
+    summary = episode.summary or written_summary(writer, summary_text(sentences),
+                                                 summary_text(summarize(sentences, settings.summary_sentences)),
+                                                 settings.summary_sentences)
     source = f"episodes/{ctx.episode.id}/episode.yaml"
     if episode.chapters:
         given = published_times(episode.chapters, load_time_map(paths.edit_json), "start")
@@ -102,6 +107,8 @@ def run(ctx: Context) -> list[Path]:
     else:
         limits = chapter_limits(transcript.duration, settings.chapters.min_minutes, settings.chapters.max_count)
         chapters = detect_chapters(sentences, transcript.duration, limits)
+        titles = written_titles(writer, chapter_texts(chapters, sentences), [c.title for c in chapters], "chapter")
+        chapters = [replace(chapter, title=title) for chapter, title in zip(chapters, titles, strict=True)]
 
     domains = spoken_domains(tokens, episode.links)
     links = locate_links(tokens, episode.links, domains)
