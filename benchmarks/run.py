@@ -21,7 +21,7 @@ BENCHMARKS = {"transcribe": "benchmarks.transcribe", "ingest": "benchmarks.inges
               "render": "benchmarks.render", "captions": "benchmarks.captions", "publish": "benchmarks.publish",
               "catalogue": "benchmarks.catalogue", "long": "benchmarks.long",
               "episode": "benchmarks.episode", "production": "benchmarks.production", "edit": "benchmarks.edit",
-              "notes": "benchmarks.notes"}
+              "notes": "benchmarks.notes", "languages": "benchmarks.languages"}
 
 
 def flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:

@@ -37,6 +37,7 @@ def stage_slices(show: ShowConfig, episode: Episode) -> dict[str, dict[str, Any]
                         "description": ep.description, "slug": episode.slug},
         },
         "transcribe": {
+            "language": episode.spoken_language(show.language),
             "transcription": _dump(show.transcription),
             "glossary": list(ep.glossary),
             "diarization": _dump(show.diarization),

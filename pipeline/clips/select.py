@@ -26,7 +26,7 @@ from pipeline.config.episode import ClipChoice
 from pipeline.errors import InputError
 from pipeline.formats.transcript import Word
 from pipeline.notes.sentences import TimedSentence, compact
-from pipeline.notes.titles import topic_titles
+from pipeline.notes.titles import keyword_titles, topic_titles
 
 NUMBER = re.compile(r"\d|\b(per ?cent|percent|half|twice|double|triple|thousand|million|billion|hundred|dozen)\b", re.I)
 STUDY = re.compile(r"\b(study|studies|trial|trials|researchers?|published|journal|university|paper|meta-analysis)\b", re.I)
@@ -179,7 +179,8 @@ def framing(sentences: Sequence[TimedSentence], duration: float, show_title: str
 
 def pick_clips(sentences: Sequence[TimedSentence], words: Sequence[Word], count: int, min_seconds: float,
                max_seconds: float, choices: Sequence[ClipChoice], duration: float, where: str,
-               embed: Callable[[Sequence[str]], np.ndarray], avoid: Sequence[tuple[float, float]] = ()) -> list[Clip]:
+               embed: Callable[[Sequence[str]], np.ndarray], avoid: Sequence[tuple[float, float]] = (),
+               language: str = "en") -> list[Clip]:
     """The pinned clips, then the best-scoring others, none overlapping another, a veto or what to `avoid` (the
     greeting and sign-off, inserted sound); in time order. A clip the creator did not title is named by its own
     most distinctive noun phrase."""
@@ -205,5 +206,6 @@ def pick_clips(sentences: Sequence[TimedSentence], words: Sequence[Word], count:
                 continue
             chosen.append(clip)
     chosen.sort(key=lambda c: c.start)
-    titles = topic_titles([clip_text(c) for c in chosen], embed, fallback="Clip")
+    texts = [clip_text(c) for c in chosen]
+    titles = topic_titles(texts, embed, fallback="Clip") if language == "en" else keyword_titles(texts, language)
     return [c if c.title else replace(c, title=title) for c, title in zip(chosen, titles, strict=True)]

@@ -25,6 +25,7 @@ from pydantic import (
 from pipeline.config.fields import StrictModel, Timestamp, WebUrl, check_timestamp
 from pipeline.config.show import Music
 from pipeline.config.vocab import License, Location, Person, SocialInteract, Soundbite
+from pipeline.formats.languages import AUTO, whisper_language
 from pipeline.formats.times import timestamp
 
 
@@ -247,6 +248,7 @@ class EpisodeConfig(StrictModel):
     season: int | None = Field(default=None, ge=1)
     season_name: str | None = Field(default=None, min_length=1, max_length=128)  # podcast:season name="…"
     explicit: bool | None = None
+    language: str | None = Field(default=None, pattern=r"^(auto|[a-z]{2,3}(-[A-Za-z]{2,4})?)$")  # spoken; else the show's
     glossary: list[str] = Field(default_factory=list)
     corrections: list[Correction] = Field(default_factory=list)
     cuts: list[Cut] = Field(default_factory=list)
@@ -319,6 +321,12 @@ class Episode(BaseModel):
     @property
     def slug(self) -> str:
         return self.config.slug or slugify(self.config.title)
+
+    def spoken_language(self, show_language: str) -> str:
+        """The language spoken in the episode as Whisper names it ("de", "pt"), or "auto": the episode's
+        `language`, else the show's. Configuration checks have made sure Whisper speaks it."""
+        setting = self.config.language or show_language
+        return setting if setting == AUTO else whisper_language(setting) or setting
 
     @property
     def key(self) -> str:

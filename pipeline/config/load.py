@@ -18,6 +18,7 @@ from pipeline.config.episode import Episode, EpisodeConfig
 from pipeline.config.report import format_validation_errors, unknown_key_warnings
 from pipeline.config.show import ShowConfig
 from pipeline.errors import ConfigError
+from pipeline.formats.languages import AUTO, language_problem, whisper_language
 from pipeline.layout import Project
 
 EPISODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -151,6 +152,21 @@ class _Claims:
         return problems
 
 
+def language_problems(where: str, setting: str, show: ShowConfig, allow_auto: bool) -> list[str]:
+    """A language Whisper does not speak, or one the model that would transcribe it does not know."""
+    problem = language_problem(setting, where, allow_auto=allow_auto)
+    if problem:
+        return [problem]
+    language = setting if setting == AUTO else whisper_language(setting) or setting
+    model = show.transcription.model_for(language)
+    if language != "en" and model.strip().endswith(".en"):
+        heard = "detecting the language (auto)" if language == AUTO else f"speech in {setting!r}"
+        key = "model" if language == "en" else "multilingual_model"
+        return [f"{where}: {heard} needs a multilingual model, but config/show.yaml: transcription.{key} is "
+                f"{model!r}, which knows only English; set transcription.multilingual_model: base (bundled)"]
+    return []
+
+
 def load_project(project: Project, environ: dict[str, str] | None = None, *, keep_going: bool = False) -> Loaded:
     """Load and validate show.yaml and every episode.yaml; raise ConfigError with every problem.
 
@@ -177,6 +193,8 @@ def load_project(project: Project, environ: dict[str, str] | None = None, *, kee
             show = ShowConfig.model_validate(raw_show)
         except ValidationError as exc:
             problems += format_validation_errors(show_file, exc)
+        else:
+            problems += language_problems(f"{show_file}: language", show.language, show, allow_auto=False)
 
     episodes: dict[str, Episode] = {}
     broken: dict[str, list[str]] = {}
@@ -197,6 +215,8 @@ def load_project(project: Project, environ: dict[str, str] | None = None, *, kee
                 own += format_validation_errors(source, exc)
             else:
                 own += [f"{source}: {problem}" for problem in claims.claim(episode_id, config)]
+                if show is not None and config.language:
+                    own += language_problems(f"{source}: language", config.language, show, allow_auto=True)
                 if not own or not keep_going:
                     episodes[episode_id] = Episode(id=episode_id, folder=path.parent, config=config)
         if own:

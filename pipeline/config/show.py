@@ -20,6 +20,7 @@ from pipeline.config.vocab import (
     RemoteFeed,
     Txt,
 )
+from pipeline.formats.languages import caption_limits
 
 
 class Notifications(StrictModel):
@@ -56,13 +57,25 @@ class AudioSettings(StrictModel):
 
 class TranscriptionSettings(StrictModel):
     engine: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
-    model: str = "tiny.en"
-    language: str = "en"
+    model: str = "tiny.en"  # for English episodes
+    multilingual_model: str = "base"  # for episodes in any other language, or `language: auto`
     beam_size: int = Field(default=5, ge=1, le=10)
     threads: int = Field(default=0, ge=0, description="0 = every core")
     vad: bool = True
     coverage: bool = True
     glossary: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _language_moved(cls, data: object) -> object:
+        if isinstance(data, dict) and "language" in data:
+            raise ValueError("transcription.language has moved: the spoken language is `language:` at the top of "
+                             "show.yaml (the show's) or in an episode.yaml (that episode's, or auto)")
+        return data
+
+    def model_for(self, language: str) -> str:
+        """The model setting that transcribes `language` (a Whisper code, or auto)."""
+        return self.model if language == "en" else self.multilingual_model
 
 
 class DiarizationSettings(StrictModel):
@@ -84,6 +97,13 @@ class CaptionSettings(StrictModel):
     max_duration: float = Field(default=7.0, gt=0)
     max_chars_per_second: float = Field(default=20.0, gt=0)
     max_pause: float = Field(default=1.5, gt=0)
+
+    def for_language(self, language: str) -> CaptionSettings:
+        """These settings within the limits of `language`'s captioning guide (shorter lines, slower reading
+        for Chinese, Japanese and Korean)."""
+        limits = caption_limits(language, self.max_chars_per_line, self.max_chars_per_second)
+        return self.model_copy(update={"max_chars_per_line": limits.max_chars_per_line,
+                                       "max_chars_per_second": limits.max_chars_per_second})
 
 
 class ChapterSettings(StrictModel):
@@ -193,7 +213,7 @@ class ShowConfig(StrictModel):
     author: str = Field(min_length=1)
     owner: Owner
     description: str = Field(min_length=1)
-    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")  # the feed's, and its episodes' spoken one
     categories: list[Category] = Field(min_length=1)
     explicit: bool = False
     cover: str = Field(min_length=1, description="path relative to the project root")

@@ -15,6 +15,7 @@ from pipeline.feed.builder import Enclosure, FeedChannel, FeedItem
 from pipeline.feed.guid import item_guid
 from pipeline.feed.podcasting20 import AlternateEnclosureTag, ChannelTags, ItemTags, TrailerTag, TranscriptTag
 from pipeline.formats.chapters import ChapterMark, marks_from_document
+from pipeline.formats.languages import AUTO
 from pipeline.layout import Project, cover_key, episode_paths, page_key, public_key, public_url
 from pipeline.notes.sentences import format_time
 from pipeline.speakers.people import episode_people, transcript_speakers
@@ -178,12 +179,24 @@ def episode_guid(config: EpisodeConfig, podcast_guid: str) -> str:
     return item_guid(podcast_guid, config.number)
 
 
+def episode_language(project: Project, show: ShowConfig, episode: Episode) -> str:
+    """The language an episode is spoken in, as a tag for feeds and pages: its `language`, else the show's; for
+    `auto`, what transcription found (the show's until then)."""
+    setting = episode.config.language or show.language
+    if setting != AUTO:
+        return setting
+    path = episode_paths(project, episode).transcript_json
+    if path.is_file():
+        return str(json.loads(path.read_text(encoding="utf-8")).get("language") or show.language)
+    return show.language
+
+
 def episode_item(project: Project, show: ShowConfig, cover: Path, episode: Episode, podcast_guid: str,
                  media: Path, media_type: str) -> FeedItem:
     """One feed item whose enclosure is `media` (the MP3, or an MP4 for the video feed)."""
     base = show.public_base
     paths = episode_paths(project, episode)
-    language = show.transcription.language
+    language = episode_language(project, show, episode)
     transcripts = [
         TranscriptTag(url=public_url(base, public_key(episode, path)), type=kind, language=language, rel=rel)
         for path, kind, rel in (

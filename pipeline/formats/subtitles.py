@@ -12,7 +12,7 @@ from typing import Any
 
 from pipeline.formats.captions import Cue
 from pipeline.formats.times import milliseconds, timestamp
-from pipeline.formats.transcript import Segment, Transcript
+from pipeline.formats.transcript import Segment, Transcript, Word
 
 PARAGRAPH_PAUSE = 2.0  # seconds of silence that start a new paragraph
 PARAGRAPH_CHARS = 600  # a paragraph this long ends at the next sentence end
@@ -24,7 +24,15 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def srt_text(cues: Sequence[Cue]) -> str:
+RIGHT_TO_LEFT_MARK = "\u200f"  # starts each line of right-to-left captions, so players set it right to left
+
+
+def line_text(words: Sequence[Word], right_to_left: bool = False) -> str:
+    text = " ".join(word.text for word in words)
+    return RIGHT_TO_LEFT_MARK + text if right_to_left else text
+
+
+def srt_text(cues: Sequence[Cue], *, right_to_left: bool = False) -> str:
     """SubRip: numbered cues, `,` before milliseconds (application/x-subrip); a cue whose speaker is not the previous
     cue's starts with a dash."""
     import pysubs2
@@ -32,7 +40,7 @@ def srt_text(cues: Sequence[Cue]) -> str:
     subs = pysubs2.SSAFile()
     previous: str | None = None
     for index, cue in enumerate(cues):
-        lines = [" ".join(word.text for word in line) for line in cue.lines]
+        lines = [line_text(line, right_to_left) for line in cue.lines]
         if cue.speaker and index and cue.speaker != previous:
             lines[0] = f"- {lines[0]}"
         previous = cue.speaker
@@ -42,7 +50,7 @@ def srt_text(cues: Sequence[Cue]) -> str:
     return subs.to_string("srt")
 
 
-def vtt_text(cues: Sequence[Cue], *, plain: bool = False) -> str:
+def vtt_text(cues: Sequence[Cue], *, plain: bool = False, right_to_left: bool = False) -> str:
     """WebVTT (text/vtt, UTF-8): the `WEBVTT` header, then each cue's `start --> end` (`.` before milliseconds) and
     its lines, with &, < and > as character references.
 
@@ -52,7 +60,7 @@ def vtt_text(cues: Sequence[Cue], *, plain: bool = False) -> str:
     """
     blocks = ["WEBVTT"]
     for number, cue in enumerate(cues, start=1):
-        lines = [_escape(" ".join(word.text for word in line)) for line in cue.lines]
+        lines = [_escape(line_text(line, right_to_left)) for line in cue.lines]
         if cue.speaker and not plain:
             lines[0] = f"<v {_escape(cue.speaker)}>{lines[0]}"
         timing = f"{timestamp(cue.start, 'HH:MM:SS.mmm')} --> {timestamp(cue.end, 'HH:MM:SS.mmm')}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +27,7 @@ from pipeline.config.episode import Chapter
 from pipeline.errors import InputError, ToolError
 from pipeline.formats.chapters import ChapterMark
 from pipeline.notes.sentences import TimedSentence
-from pipeline.notes.titles import Embedder, topic_titles, unit_rows
+from pipeline.notes.titles import Embedder, keyword_titles, language_stop_words, topic_titles, unit_rows
 
 LEAD_IN_SECONDS = 0.5  # a chapter starts a little before its first word, inside the pause
 SMOOTHING_SENTENCES = 1  # each sentence's vector is the mean of it and one neighbour each side
@@ -80,23 +81,29 @@ def _smoothed(vectors: np.ndarray, reach: int = SMOOTHING_SENTENCES) -> np.ndarr
     return (sums[high] - sums[low]) / (high - low)[:, None]
 
 
-def word_vectors(texts: Sequence[str]) -> np.ndarray:
+def word_vectors(texts: Sequence[str], language: str = "en") -> np.ndarray:
     """TF-IDF of each text's content words (words said at least twice in the episode); zeros when none are."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    stops: str | list[str] = "english" if language == "en" else sorted(
+        word for word in language_stop_words(language) if re.fullmatch(r"\w{2,}", word))
     try:
-        matrix = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2).fit_transform(texts)
+        matrix = TfidfVectorizer(stop_words=stops or None, sublinear_tf=True, min_df=2).fit_transform(texts)
     except ValueError:  # no word is said twice
         return np.zeros((len(texts), 1))
     return np.asarray(matrix.toarray())
 
 
-def topic_vectors(texts: Sequence[str], speakers: Sequence[str | None], embed: Embedder) -> np.ndarray:
-    """One vector per sentence for change-point detection: meaning, words and (with several voices) speaker."""
-    meanings = np.asarray(embed(list(texts)), dtype=float)
-    meanings = unit_rows(_smoothed(meanings - meanings.mean(axis=0)))
-    words = unit_rows(_smoothed(word_vectors(texts)))
-    parts = [meanings * math.sqrt(MEANING_SHARE), words * math.sqrt(1 - MEANING_SHARE)]
+def topic_vectors(texts: Sequence[str], speakers: Sequence[str | None], embed: Embedder | None,
+                  language: str = "en") -> np.ndarray:
+    """One vector per sentence for change-point detection: meaning (when there is a sentence model for the
+    language: `embed`), words and (with several voices) speaker."""
+    words = unit_rows(_smoothed(word_vectors(texts, language)))
+    parts = [words]
+    if embed is not None:
+        meanings = np.asarray(embed(list(texts)), dtype=float)
+        meanings = unit_rows(_smoothed(meanings - meanings.mean(axis=0)))
+        parts = [meanings * math.sqrt(MEANING_SHARE), words * math.sqrt(1 - MEANING_SHARE)]
     voices = sorted({speaker or "" for speaker in speakers})
     if len(voices) > 1:
         onehot = np.array([[float((speaker or "") == voice) for voice in voices] for speaker in speakers])
@@ -201,17 +208,21 @@ def chapter_texts(chapters: Sequence[ChapterMark], sentences: Sequence[TimedSent
 
 
 def detect_chapters(sentences: Sequence[TimedSentence], duration: float, limits: ChapterLimits,
-                    embed: Embedder = embed_sentences) -> list[ChapterMark]:
-    """Chapters where the topic changes, covering 0 to `duration`, within `limits`."""
+                    embed: Embedder = embed_sentences, language: str = "en") -> list[ChapterMark]:
+    """Chapters where the topic changes, covering 0 to `duration`, within `limits`. The sentence model and the
+    noun-phrase tagger are English; in another language, chapters follow its words and voices, and titles are
+    each chapter's most distinctive words."""
     if not sentences:
         return [ChapterMark(start=0.0, end=duration, title="Episode")]
+    english = language == "en"
     starts = chapter_starts(sentences)
-    vectors = topic_vectors([s.text for s in sentences], [s.speaker for s in sentences], embed)
+    vectors = topic_vectors([s.text for s in sentences], [s.speaker for s in sentences], embed if english else None,
+                            language)
     boundaries = snapped(sentences, topic_boundaries(vectors, duration, limits))
     boundaries = long_enough(starts, boundaries, duration, limits.min_seconds)
     spans = list(zip(boundaries, [*boundaries[1:], len(sentences)], strict=True))
     texts = [" ".join(s.text for s in sentences[first:last]) for first, last in spans]
-    titles = topic_titles(texts, embed)
+    titles = topic_titles(texts, embed) if english else keyword_titles(texts, language)
     chapter_ends = [starts[b] for b in boundaries[1:]] + [duration]
     return [ChapterMark(start=starts[first], end=end, title=title)
             for (first, _), end, title in zip(spans, chapter_ends, titles, strict=True)]

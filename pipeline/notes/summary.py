@@ -12,7 +12,9 @@ built from them and a word tokenizer that needs no data.
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from pipeline.formats.languages import SUMMARY_LANGUAGES
 from pipeline.notes.sentences import TimedSentence
 
 LANGUAGE = "english"
@@ -40,10 +42,10 @@ def summary_candidates(sentences: list[TimedSentence]) -> list[TimedSentence]:
     return chosen or sentences
 
 
-def summarize(sentences: list[TimedSentence], count: int) -> list[TimedSentence]:
-    """The `count` most central sentences (TextRank), in the order they are spoken."""
+def summarize(sentences: list[TimedSentence], count: int, language: str = "en") -> list[TimedSentence]:
+    """The `count` most central sentences (TextRank), in the order they are spoken, with the stop words and
+    stemmer of `language` (a Whisper code) where sumy has them."""
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-    from sumy.nlp.stemmers import Stemmer
     from sumy.summarizers.text_rank import TextRankSummarizer
     from sumy.utils import get_stop_words
 
@@ -52,8 +54,9 @@ def summarize(sentences: list[TimedSentence], count: int) -> list[TimedSentence]
         return candidates
     tokenizer = OfflineTokenizer()
     document = ObjectDocumentModel([Paragraph([Sentence(s.text, tokenizer) for s in candidates])])
-    summarizer = TextRankSummarizer(Stemmer(LANGUAGE))
-    summarizer.stop_words = get_stop_words(LANGUAGE)
+    name = SUMMARY_LANGUAGES.get(language)
+    summarizer = TextRankSummarizer(_stemmer(name))
+    summarizer.stop_words = get_stop_words(name) if name else frozenset()
     picked = {str(sentence) for sentence in summarizer(document, count)}
     chosen: list[TimedSentence] = []
     for sentence in candidates:  # sumy keys ratings by text: keep the first of any repeated sentence
@@ -61,6 +64,15 @@ def summarize(sentences: list[TimedSentence], count: int) -> list[TimedSentence]
             chosen.append(sentence)
             picked.discard(sentence.text)
     return chosen
+
+
+def _stemmer(name: str | None) -> Any:
+    from sumy.nlp.stemmers import Stemmer, null_stemmer
+
+    try:
+        return Stemmer(name) if name else null_stemmer
+    except LookupError:  # sumy has stop words but no stemmer for it
+        return null_stemmer
 
 
 def summary_text(sentences: list[TimedSentence]) -> str:

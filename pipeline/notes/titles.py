@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.formats.languages import SUMMARY_LANGUAGES
+
 MAX_TITLE_WORDS = 4
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
@@ -93,6 +95,63 @@ def topic_titles(texts: Sequence[str], embed: Embedder, fallback: str = "Part") 
         used.add(best)
         titles.append(" ".join(title_case(best).split()[:MAX_TITLE_WORDS]))
     return titles
+
+
+@lru_cache(maxsize=8)
+def language_stop_words(language: str) -> frozenset[str]:
+    """sumy's stop words for a language (a Whisper code); none for a language it has no list for."""
+    from sumy.utils import get_stop_words
+
+    name = SUMMARY_LANGUAGES.get(language)
+    return frozenset(get_stop_words(name)) if name else frozenset()
+
+
+def keyword_titles(texts: Sequence[str], language: str, max_words: int = 3) -> list[str]:
+    """Titles for texts in a language without a tagger or sentence model here: each text's run of 1–3 content
+    words said in the most of its sentences and the fewest of the others', preferring capitalised words (nouns
+    in German, names everywhere), in its own words and case."""
+    stops = language_stop_words(language)
+    sentence_sets = [[_content_runs(sentence, stops, max_words) for sentence in re.split(r"(?<=[.!?…])\s+", text)]
+                     for text in texts]
+    shares = [Counter(run for runs in sets for run in set(runs)) for sets in sentence_sets]
+    titles: list[str] = []
+    for index, text in enumerate(texts):
+        count = max(1, len(sentence_sets[index]))
+        capitalised = {word.lower() for word in re.findall(r"(?<=[^.!?…\s]\s)([^\W\d_][\w'’-]*)", text) if word[0].isupper()}
+
+        def score(run: str, index: int = index, count: int = count, capitalised: set[str] = capitalised) -> float:
+            others = [share[run] / max(1, len(sets)) for j, (share, sets) in enumerate(zip(shares, sentence_sets,
+                                                                                             strict=True)) if j != index]
+            words = run.split()
+            return (shares[index][run] / count - 0.5 * max(others, default=0.0)
+                    + 0.3 * sum(word in capitalised for word in words) / len(words) + 0.05 * (len(words) - 1))
+
+        taken = {title.lower() for title in titles}
+        ranked = sorted((run for run in shares[index] if run not in taken), key=lambda run: (-score(run), run))
+        titles.append(_as_said(ranked[0], text) if ranked else f"Part {index + 1}")
+    return titles
+
+
+def _content_runs(sentence: str, stops: frozenset[str], max_words: int) -> list[str]:
+    """Every run of 1–`max_words` consecutive, different content words (3+ letters, not a stop word), lower case."""
+    runs: list[str] = []
+    current: list[str] = []
+    for word in [*re.findall(r"[^\W\d_][\w'’-]*", sentence.lower()), ""]:
+        if len(word) >= 3 and word not in stops:
+            current.append(word)
+            continue
+        runs += [" ".join(current[i:i + size]) for size in range(1, max_words + 1) for i in range(len(current) - size + 1)
+                 if len(set(current[i:i + size])) == size]
+        current = []
+    return runs
+
+
+def _as_said(phrase: str, text: str) -> str:
+    """`phrase` with the capitals it was said with (German nouns), first letter capitalised."""
+    match = re.search(r"\b" + r"\W+".join(re.escape(word) for word in phrase.split()) + r"\b", text, re.IGNORECASE)
+    said = match.group(0) if match else phrase
+    said = " ".join(said.split())
+    return said[:1].upper() + said[1:]
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:

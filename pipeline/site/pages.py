@@ -21,8 +21,9 @@ from pipeline.atomic import write_text
 from pipeline.config.episode import Episode
 from pipeline.config.show import ShowConfig
 from pipeline.errors import InputError
-from pipeline.feed.collect import notes_html
+from pipeline.feed.collect import episode_language, notes_html
 from pipeline.formats.chapters import marks_from_document
+from pipeline.formats.languages import text_direction
 from pipeline.formats.times import timestamp
 from pipeline.formats.transcript import Transcript
 from pipeline.layout import INDEX_KEY, Project, cover_key, episode_paths, episode_prefix, page_key, public_url, site_dir
@@ -169,6 +170,8 @@ class EpisodeView:
     video: str | None = None
     captions: str | None = None
     captions_label: str = "Captions"
+    language: str = "en"
+    direction: str = "ltr"
     notes_html: Markup = field(default_factory=Markup)
     segments: list[SegmentView] = field(default_factory=list)
     chapters: list[ChapterView] = field(default_factory=list)
@@ -229,6 +232,7 @@ def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_
     video = video if video is not None and video.is_file() else None
     captions = next((p for p in (paths.video_vtt, paths.captions_vtt) if p.is_file()), None)
     transcript = Transcript.load(paths.transcript_json) if paths.transcript_json.is_file() else None
+    language = transcript.language if transcript is not None else episode_language(project, show, episode)
     downloads = [
         Download(label, path.name)
         for label, path in (
@@ -253,7 +257,9 @@ def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_
         audio=paths.podcast_mp3.name,
         video=video.name if video else None,
         captions=captions.name if captions else None,
-        captions_label=f"Captions ({show.transcription.language})",
+        captions_label=f"Captions ({language})",
+        language=language,
+        direction=text_direction(language),
         # The notes fragment is HTML the notes stage rendered from the creator's own Markdown.
         notes_html=page_notes(notes_html(project, episode)),
         segments=transcript_segments(transcript) if transcript else [],
@@ -290,7 +296,7 @@ def build_site(project: Project, show: ShowConfig, cover: Path, episodes: list[E
     views = [episode_view(project, show, episode, durations[episode.id], video_format) for episode in episodes]
     written = [write_text(site / INDEX_KEY, render_show_page(shown, views, language))]
     for view in views:
-        written.append(write_text(site / view.href, render_episode_page(shown, view, language)))
+        written.append(write_text(site / view.href, render_episode_page(shown, view, view.language)))
     keep = {site / episode_prefix(episode).rstrip("/") for episode in episodes}
     episodes_dir = site / "episodes"
     if episodes_dir.is_dir():

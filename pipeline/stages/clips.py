@@ -31,6 +31,7 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.config.show import CaptionSettings
     from pipeline.edit.document import load_time_map, published_times
     from pipeline.formats.captions import build_cues
+    from pipeline.formats.languages import text_direction
     from pipeline.formats.subtitles import vtt_text
     from pipeline.formats.timemap import RECORDING
     from pipeline.formats.transcript import Transcript, Word
@@ -62,7 +63,8 @@ def run(ctx: Context) -> list[Path]:
     inserted = [(piece.start, piece.end) for piece in time_map.pieces if piece.source != RECORDING]
     avoid = [*framing(sentences, duration, ctx.show.title), *inserted]
     clips = [] if note else pick_clips(sentences, transcript.words, settings.count, settings.min_seconds,
-                                       settings.max_seconds, choices, duration, where, embed_sentences, avoid)
+                                       settings.max_seconds, choices, duration, where, embed_sentences, avoid,
+                                       transcript.language)
     written = written_titles(endpoint_of(ctx.show.notes.writer), [clip_text(c) for c in clips if not c.pinned],
                              [c.title for c in clips if not c.pinned], "clip")
     clips = [c if c.pinned else replace(c, title=written.pop(0)) for c in clips]
@@ -77,7 +79,9 @@ def run(ctx: Context) -> list[Path]:
     for stale in folder.iterdir():  # clips of an earlier pick that are not made again
         stale.unlink()
     style = caption_style(ctx.show.video, ctx.project.root)
-    caption_settings = CaptionSettings(max_chars_per_line=settings.max_chars_per_line, max_lines=2)
+    caption_settings = CaptionSettings(max_chars_per_line=settings.max_chars_per_line, max_lines=2).for_language(
+        transcript.language)
+    right_to_left = text_direction(transcript.language) == "rtl"
     audiogram = not recording.has_video
     if audiogram and clips:
         load_cover(ctx.cover)  # a missing or broken cover fails before anything is rendered
@@ -125,7 +129,7 @@ def run(ctx: Context) -> list[Path]:
                 run_ffmpeg(["-loglevel", "error", "-ss", f"{min(1.0, seconds / 2):.2f}", "-i", str(first_video),
                             "-frames:v", "1", "-q:v", "3", "-f", "image2", str(target)], what=f"the poster of clip {number}")
             written.append(poster)
-            captions = write_text(paths.clip_vtt(number), vtt_text(cues, plain=True))
+            captions = write_text(paths.clip_vtt(number), vtt_text(cues, plain=True, right_to_left=right_to_left))
             written.append(captions)
             listed.append({"number": number, "start": round(clip.start, 3), "end": round(clip.end, 3),
                            "title": clip.title, "score": clip.score, "reasons": list(clip.reasons), "pinned": clip.pinned,

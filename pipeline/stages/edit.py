@@ -25,6 +25,7 @@ from pipeline.edit.plan import CutRequest, InsertRequest, MusicRequest, Plan, pl
 from pipeline.errors import InputError
 from pipeline.formats.captions import build_cues
 from pipeline.formats.corrections import Correction, correct, nearest_heard
+from pipeline.formats.languages import text_direction
 from pipeline.formats.subtitles import podcasting20_text, srt_text, transcript_text, vtt_text
 from pipeline.formats.timemap import EditError
 from pipeline.formats.transcript import Transcript, group_words
@@ -48,10 +49,11 @@ def run(ctx: Context) -> list[Path]:
     plan, sources = make_plan(ctx, heard, recording_seconds)
     transcript = published_transcript(heard, plan.time_map)
     removed, added = totals(plan.changes)
-    cues = build_cues(transcript.words, ctx.show.captions)
+    cues = build_cues(transcript.words, ctx.show.captions.for_language(transcript.language))
+    right_to_left = text_direction(transcript.language) == "rtl"
     texts = {
-        paths.captions_vtt: vtt_text(cues),
-        paths.captions_srt: srt_text(cues),
+        paths.captions_vtt: vtt_text(cues, right_to_left=right_to_left),
+        paths.captions_srt: srt_text(cues, right_to_left=right_to_left),
         paths.transcript_txt: transcript_text(transcript),
         paths.transcript_p20_json: podcasting20_text(cues),
         paths.edits_txt: edits_text(plan, recording_seconds, f"episode {ctx.episode.id}"),

@@ -97,16 +97,15 @@ def run(ctx: Context) -> list[Path]:
     sentences = split_sentences(transcript, tokens)
 
     writer = endpoint_of(settings.writer)
-    summary = episode.summary or written_summary(writer, summary_text(sentences),
-                                                 summary_text(summarize(sentences, settings.summary_sentences)),
-                                                 settings.summary_sentences)
+    extractive = summary_text(summarize(sentences, settings.summary_sentences, transcript.language))
+    summary = episode.summary or written_summary(writer, summary_text(sentences), extractive, settings.summary_sentences)
     source = f"episodes/{ctx.episode.id}/episode.yaml"
     if episode.chapters:
         given = published_times(episode.chapters, load_time_map(paths.edit_json), "start")
         chapters = chapters_from_config(distinct_starts(given, source), transcript.duration, source)
     else:
         limits = chapter_limits(transcript.duration, settings.chapters.min_minutes, settings.chapters.max_count)
-        chapters = detect_chapters(sentences, transcript.duration, limits)
+        chapters = detect_chapters(sentences, transcript.duration, limits, language=transcript.language)
         titles = written_titles(writer, chapter_texts(chapters, sentences), [c.title for c in chapters], "chapter")
         chapters = [replace(chapter, title=title) for chapter, title in zip(chapters, titles, strict=True)]
 

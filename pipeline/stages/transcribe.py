@@ -19,13 +19,15 @@ from typing import TYPE_CHECKING
 from pipeline.atomic import file_sha256
 from pipeline.context import Context
 from pipeline.errors import ConfigError, InputError
+from pipeline.formats.languages import AUTO, whisper_language
 from pipeline.formats.transcript import Transcript, group_words
 from pipeline.memory import limit_malloc_arenas
 from pipeline.notes.sentences import format_time
 from pipeline.progress import advance_to, progress_bar
 from pipeline.transcription.audio import SAMPLE_RATE, Samples, load_audio, open_audio
 from pipeline.transcription.engines import DecodeSettings
-from pipeline.transcription.models import ENGINES, resolve_model
+from pipeline.transcription.language import UNSURE_BELOW, Detection, detect_language
+from pipeline.transcription.models import ENGINES, is_english_only, resolve_model
 from pipeline.transcription.transcribe import transcribe_audio
 
 if TYPE_CHECKING:
@@ -56,9 +58,9 @@ def glossary(ctx: Context) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def decode_settings(ctx: Context) -> DecodeSettings:
+def decode_settings(ctx: Context, language: str) -> DecodeSettings:
     settings = ctx.show.transcription
-    return DecodeSettings(language=settings.language, beam_size=settings.beam_size, threads=settings.threads,
+    return DecodeSettings(language=language, beam_size=settings.beam_size, threads=settings.threads,
                           vad=settings.vad, coverage=settings.coverage, glossary=glossary(ctx))
 
 
@@ -186,12 +188,39 @@ def with_speakers(ctx: Context, transcript: Transcript, turns: list[Turn], known
     return replace(transcript, segments=tuple(group_words(words)), turns=tuple(turns), extra=extra)
 
 
+def report_language(ctx: Context, setting: str, detection: Detection) -> None:
+    """Warnings when the language heard is unsure, not the one set, or not the only one."""
+    episode, found = ctx.episode.id, f"{detection.language!r} (probability {detection.probability:.2f})"
+    source = f"episodes/{episode}/episode.yaml: language"
+    if setting == AUTO:
+        log.info("%s: the language spoken is %s", episode, found)
+        if detection.probability < UNSURE_BELOW:
+            log.warning("%s: the language spoken is unsure: %s at best; set %s to the right one", episode, found, source)
+        show = whisper_language(ctx.show.language)
+        if detection.language != show:
+            log.warning("%s: the speech is in %s, not the show's language %r (config/show.yaml: language); "
+                        "the transcript and captions follow the speech", episode, found, show)
+    elif detection.language != setting and detection.probability >= UNSURE_BELOW:
+        log.warning("%s: the speech sounds like %s, but the language set is %r; check %s", episode, found, setting, source)
+    others = detection.others()
+    if others:
+        heard = ", ".join(f"{w.language} at {format_time(w.start)}" for w in others)
+        log.warning("%s: another language is heard in places (%s); the transcript follows %r", episode, heard,
+                    detection.language if setting == AUTO else setting)
+
+
 def run(ctx: Context) -> list[Path]:
     limit_malloc_arenas()  # threads' arenas would otherwise make the peak grow with the episode's length
     paths = ctx.paths
     engine = str(ctx.option("engine") or ctx.show.transcription.engine)
-    model = resolve_model(ctx.show.transcription.model, engine, ctx.project.root)
-    settings = decode_settings(ctx)
+    language = ctx.episode.spoken_language(ctx.show.language)
+    setting = ctx.show.transcription.model_for(language)
+    model = resolve_model(setting, engine, ctx.project.root)
+    if language != "en" and is_english_only(model):
+        raise ConfigError([f"{ctx.episode.id}: speech in {language!r} needs a multilingual model, but "
+                           f"config/show.yaml: transcription.multilingual_model is {setting!r}, which knows only English; "
+                           "set it to base (bundled)"])
+    settings = decode_settings(ctx, language)
     audio_hash = file_hash(paths.asr_wav)
     wanted_hash = input_hash(audio_hash, engine, model.identity(), settings.cache_fields())
 
@@ -203,15 +232,21 @@ def run(ctx: Context) -> list[Path]:
     else:
         audio = open_audio(paths.asr_wav)
         duration = audio.shape[0] / SAMPLE_RATE
-        log.info("transcribing %s: %.0f s of audio with %s (%s)", ctx.episode.id, duration, engine, model.name)
+        detection = None if is_english_only(model) else detect_language(audio, model, settings.thread_count)
+        spoken = detection.language if detection and language == AUTO else language
+        if detection:
+            report_language(ctx, language, detection)
+        log.info("transcribing %s: %.0f s of audio in %s with %s (%s)", ctx.episode.id, duration, spoken, engine, model.name)
         with progress_bar(round(duration), f"transcribe {ctx.episode.id}", unit="s") as bar:
-            result = transcribe_audio(audio, engine, model, settings, lambda seconds: advance_to(bar, seconds))
+            result = transcribe_audio(audio, engine, model, replace(settings, language=spoken),
+                                      lambda seconds: advance_to(bar, seconds))
         transcript = Transcript(
-            segments=result.segments, engine=engine, model=model.name, language=settings.language,
+            segments=result.segments, engine=engine, model=model.name, language=spoken,
             duration=round(result.duration, 3), input_hash=wanted_hash, glossary=settings.glossary, gaps=result.gaps,
             extra={"model_source": model.kind, "speech_seconds": round(result.speech_seconds, 3),
                    "beam_size": settings.beam_size, "vad": settings.vad, "redecoded": result.redecoded,
-                   "recovered_words": result.recovered_words},
+                   "recovered_words": result.recovered_words,
+                   **({"language_detection": detection.as_document()} if detection else {})},
         )
         if transcript.gaps:
             log.warning("%s: %s", ctx.episode.id, gap_warning(transcript.gaps, ctx.project.relative(paths.asr_wav)))

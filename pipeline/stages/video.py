@@ -24,6 +24,7 @@ def run(ctx: Context) -> list[Path]:
     from pipeline.atomic import write_bytes, write_text
     from pipeline.edit.document import load_time_map
     from pipeline.formats.captions import build_cues
+    from pipeline.formats.languages import text_direction
     from pipeline.formats.subtitles import vtt_text
     from pipeline.formats.transcript import Transcript
     from pipeline.tools.media import probe
@@ -54,7 +55,8 @@ def run(ctx: Context) -> list[Path]:
     duration = probe(audio).duration
     recording = probe(ctx.episode.recording)
     transcript = Transcript.load(paths.transcript_json)
-    cues = [cue for cue in build_cues(transcript.words, ctx.show.captions) if cue.start < duration]
+    captions = ctx.show.captions.for_language(transcript.language)
+    cues = [cue for cue in build_cues(transcript.words, captions) if cue.start < duration]
     audiogram = not recording.has_video
     time_map = load_time_map(paths.edit_json)
     if audiogram:
@@ -63,7 +65,8 @@ def run(ctx: Context) -> list[Path]:
     if paths.captions_vtt.is_file():
         write_bytes(paths.video_vtt, paths.captions_vtt.read_bytes())
     else:
-        write_text(paths.video_vtt, vtt_text(cues, plain=True))
+        right_to_left = text_direction(transcript.language) == "rtl"
+        write_text(paths.video_vtt, vtt_text(cues, plain=True, right_to_left=right_to_left))
     written = [paths.video_vtt]
 
     fps = float(settings.fps) if audiogram else (recording.frame_rate or float(settings.fps))
@@ -85,7 +88,7 @@ def run(ctx: Context) -> list[Path]:
                 output=paths.video_mp4(video_format.name), audio=audio, duration=duration,
                 width=width, height=height, fps=fps, cues=cues, style=style,
                 picture=picture, picture_is_still=audiogram, progress=progress,
-                subtitles=paths.video_vtt if cues else None, language=iso639_2(ctx.show.language),
+                subtitles=paths.video_vtt if cues else None, language=iso639_2(transcript.language),
                 crf=settings.crf, preset=settings.preset, audio_bitrate_kbps=settings.audio_bitrate_kbps,
             ))
         written += render_formats(specs, [f"video {video_format.name}" for video_format in formats], paths.edited_m4a)

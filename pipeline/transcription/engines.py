@@ -98,7 +98,7 @@ class FasterWhisper:
 
     def __init__(self, model: ModelSource, threads: int) -> None:
         self.calls_at_once = min(threads, CALLS_AT_ONCE)
-        self.model = _faster_whisper_model(model.location, threads // self.calls_at_once, self.calls_at_once)
+        self.model = faster_whisper_model(model.location, threads // self.calls_at_once, self.calls_at_once)
 
     def transcribe_windows(self, audio: np.ndarray, windows: list[tuple[float, float]], settings: DecodeSettings,
                            on_progress: Progress) -> list[Segment]:
@@ -131,14 +131,16 @@ def _from_faster_whisper(segment: Any) -> Segment:
 
 
 @functools.lru_cache(maxsize=2)
-def _faster_whisper_model(location: str, threads: int, workers: int) -> Any:
+def faster_whisper_model(location: str, threads: int, workers: int) -> Any:
     from faster_whisper import WhisperModel
 
     try:
         return WhisperModel(location, device="cpu", compute_type="int8", cpu_threads=threads, num_workers=workers)
     except (RuntimeError, ValueError, OSError) as exc:
         raise ToolError(f"faster-whisper could not load the model {location}: {exc}",
-                        hint="check transcription.model in config/show.yaml (a model name, or a CTranslate2 folder)") from exc
+                        hint="check transcription.model in config/show.yaml (a model name, or a CTranslate2 folder); a "
+                             "name other than the bundled tiny.en and base is fetched from the Hugging Face Hub on first "
+                             "use, which needs internet: offline, download it elsewhere and give its folder") from exc
 
 
 class OpenAIWhisper:
