@@ -36,6 +36,7 @@ def run(root: Path) -> dict[str, Any]:
     import jiwer
     from faster_whisper import WhisperModel
 
+    from pipeline.formats.transcript import join_words
     from pipeline.transcription.audio import SAMPLE_RATE, load_audio
     from pipeline.transcription.engines import DecodeSettings
     from pipeline.transcription.language import detect_language
@@ -53,7 +54,7 @@ def run(root: Path) -> dict[str, Any]:
             audio = load_audio(path)
             references.append(_normal(path.with_suffix(".txt").read_text(encoding="utf-8")))
             result = transcribe_audio(audio, "faster-whisper", base, DecodeSettings(language=language, threads=2))
-            ours.append(_normal(" ".join(w.text for s in result.segments for w in s.words)))
+            ours.append(_normal(join_words(w for s in result.segments for w in s.words)))
             segments, _ = plain.transcribe(str(path), language=language, beam_size=5)
             theirs.append(_normal(" ".join(s.text for s in segments)))
             with_intro = np.concatenate([_music(15.0, SAMPLE_RATE), audio])

@@ -22,7 +22,7 @@ from pipeline.errors import ConfigError
 from pipeline.formats.captions import Cue
 from pipeline.formats.languages import WHISPER_LANGUAGES, caption_limits, text_direction, whisper_language
 from pipeline.formats.subtitles import RIGHT_TO_LEFT_MARK, srt_text, vtt_text
-from pipeline.formats.transcript import Word
+from pipeline.formats.transcript import Word, join_words
 from pipeline.layout import Project
 from pipeline.notes.titles import keyword_titles
 from pipeline.transcription.audio import SAMPLE_RATE, load_audio
@@ -151,7 +151,7 @@ def reference(name: str) -> str:
 
 
 def words_of(result: object) -> str:
-    text = " ".join(w.text for s in result.segments for w in s.words)  # type: ignore[attr-defined]
+    text = join_words(w for s in result.segments for w in s.words)  # type: ignore[attr-defined]
     return re.sub(r"[^\w\s']", " ", text.lower())
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from pipeline.config.episode import ClipChoice
 from pipeline.errors import InputError
-from pipeline.formats.transcript import Word
+from pipeline.formats.transcript import Word, join_words
 from pipeline.notes.sentences import TimedSentence, compact
 from pipeline.notes.titles import keyword_titles, topic_titles
 
@@ -61,7 +61,7 @@ class Clip:
 
 
 def clip_text(clip: Clip) -> str:
-    return " ".join(word.text.strip() for word in clip.words)
+    return join_words(clip.words)
 
 
 def first_word(text: str) -> str:

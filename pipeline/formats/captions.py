@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipeline.formats.transcript import Word, bare_word
+from pipeline.formats.transcript import Word, bare_word, join_words
 
 if TYPE_CHECKING:  # the settings are read, never built, here: formats import nothing of the configuration
     from pipeline.config.show import CaptionSettings
@@ -73,7 +73,7 @@ class Cue:
 
     @property
     def text(self) -> str:
-        return "\n".join(" ".join(word.text for word in line) for line in self.lines)
+        return "\n".join(join_words(line) for line in self.lines)
 
     @property
     def speaker(self) -> str | None:

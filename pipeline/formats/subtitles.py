@@ -12,7 +12,7 @@ from typing import Any
 
 from pipeline.formats.captions import Cue
 from pipeline.formats.times import milliseconds, timestamp
-from pipeline.formats.transcript import Segment, Transcript, Word
+from pipeline.formats.transcript import Segment, Transcript, Word, join_words
 
 PARAGRAPH_PAUSE = 2.0  # seconds of silence that start a new paragraph
 PARAGRAPH_CHARS = 600  # a paragraph this long ends at the next sentence end
@@ -28,7 +28,8 @@ RIGHT_TO_LEFT_MARK = "\u200f"  # starts each line of right-to-left captions, so 
 
 
 def line_text(words: Sequence[Word], right_to_left: bool = False) -> str:
-    text = " ".join(word.text for word in words)
+    """A caption line: its words joined as the transcript joins them ("l'accident", "ResearchMatch.org")."""
+    text = join_words(words)
     return RIGHT_TO_LEFT_MARK + text if right_to_left else text
 
 
@@ -119,7 +120,7 @@ def podcasting20(cues: Sequence[Cue]) -> dict[str, Any]:
         "version": P20_VERSION,
         "segments": [
             {**({"speaker": cue.speaker} if cue.speaker else {}),
-             "startTime": round(cue.start, 3), "endTime": round(cue.end, 3), "body": " ".join(w.text for w in cue.words)}
+             "startTime": round(cue.start, 3), "endTime": round(cue.end, 3), "body": join_words(cue.words)}
             for cue in cues
         ],
     }
