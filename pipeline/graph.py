@@ -54,6 +54,8 @@ def episode_steps(project: Project, show: ShowConfig, episode: Episode, paths: E
     bib = episode.folder / "references.bib"
     videos = tuple(paths.video_mp4(video.name) for video in show.video.formats)
     audio = show.audio.overridden(episode.config.audio)
+    english = (paths.heard_en_json,) if episode.translated(show.language, show.transcription.translate_to_english) else ()
+    english_captions = (paths.captions_en_vtt,) if english else ()
     edit_files = (*(project.resolve(m.file) for m in (audio.intro, audio.outro) if m is not None),
                   *(episode.folder / insert.file for insert in episode.config.inserts))
     return [
@@ -62,11 +64,12 @@ def episode_steps(project: Project, show: ShowConfig, episode: Episode, paths: E
              (paths.asr_wav, paths.tracks_json, paths.produced_wav, paths.produced_json)),
         Step("transcribe", "transcribe", (),
              (paths.asr_wav, paths.tracks_json, config("transcribe"), *voices, *stage_code("transcribe")),
-             (paths.heard_json,)),
+             (paths.heard_json, *english)),
         Step("edit", "edit", (),
-             (paths.heard_json, paths.produced_wav, paths.produced_json, *edit_files, config("edit"),
+             (paths.heard_json, *english, paths.produced_wav, paths.produced_json, *edit_files, config("edit"),
               *stage_code("edit")),
-             (*transcripts, paths.edit_json, paths.edits_txt, paths.edit_otio, paths.edited_mp3, paths.edited_m4a)),
+             (*transcripts, *english_captions, paths.edit_json, paths.edits_txt, paths.edit_otio, paths.edited_mp3,
+              paths.edited_m4a)),
         Step("notes", "notes", (),
              (paths.transcript_json, paths.edit_json, config("notes"), *stage_code("notes"),
               *((bib,) if bib.is_file() else ())),
@@ -76,7 +79,7 @@ def episode_steps(project: Project, show: ShowConfig, episode: Episode, paths: E
              (paths.podcast_mp3,)),
         Step("video", "video", (),
              (*recordings, paths.edited_mp3, paths.edited_m4a, paths.edit_json, paths.transcript_json,
-              paths.captions_vtt, config("video"), cover, *stage_code("video")),
+              paths.captions_vtt, *english_captions, config("video"), cover, *stage_code("video")),
              (*videos, paths.video_vtt)),
         # clips.json is written last and lists the clips' videos and posters (how many depends on the episode)
         Step("clips", "clips", (),

@@ -75,6 +75,10 @@ class EpisodePaths:
         return self.build / "heard.json"
 
     @property
+    def heard_en_json(self) -> Path:  # Whisper's English translation of a non-English episode, as heard
+        return self.build / "heard.en.json"
+
+    @property
     def edit_json(self) -> Path:  # the edit: what was cut and inserted, and the time map
         return self.build / "edit.json"
 
@@ -105,6 +109,10 @@ class EpisodePaths:
     @property
     def captions_vtt(self) -> Path:
         return self.build / "captions.vtt"
+
+    @property
+    def captions_en_vtt(self) -> Path:  # the English track of a non-English episode
+        return self.build / "captions.en.vtt"
 
     @property
     def captions_srt(self) -> Path:
@@ -199,6 +207,7 @@ def public_files(paths: EpisodePaths, video_formats: list[str]) -> list[Path]:
     files = [
         paths.podcast_mp3,
         paths.captions_vtt,
+        paths.captions_en_vtt,
         paths.captions_srt,
         paths.transcript_txt,
         paths.transcript_p20_json,

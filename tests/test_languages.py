@@ -174,6 +174,18 @@ def test_a_sentence_is_heard_in_its_language(language: str) -> None:
     assert jiwer.wer(reference(name), words_of(result)) < 0.4
 
 
+def test_the_mp4_carries_each_caption_track_with_its_language(tmp_path: Path) -> None:
+    from pipeline.video.renderer import RenderSpec, _subtitle_track, subtitle_tracks
+
+    spec = RenderSpec(output=tmp_path / "v.mp4", audio=tmp_path / "a.mp3", duration=1.0, width=64, height=64, fps=24,
+                      cues=[], style=None, picture=tmp_path / "p.png", subtitles=tmp_path / "de.vtt",
+                      language="ger", translations=((tmp_path / "en.vtt", "eng"),))  # type: ignore[arg-type]
+    assert [(p.name, language) for p, language, _ in subtitle_tracks(spec)] == [("de.vtt", "ger"), ("en.vtt", "eng")]
+    args = _subtitle_track(spec, 2)
+    assert args[:6] == ["-map", "2:s:0", "-metadata:s:s:0", "language=ger", "-metadata:s:s:0", "handler_name=Captions"]
+    assert args[6:10] == ["-map", "3:s:0", "-metadata:s:s:1", "language=eng"]
+
+
 # ---------------------------------------------------------------- a German episode, end to end
 
 
@@ -196,8 +208,18 @@ def test_a_german_episode_is_german_everywhere(tmp_path: Path) -> None:
     assert jiwer.wer(spoken, " ".join(heard.split())) < 0.5
     assert "Hongkong" in (build / "captions.vtt").read_text(encoding="utf-8")
 
+    # the English track (transcription.translate_to_english in the demo's show.yaml): Whisper's translation
+    english = json.loads((build / "heard.en.json").read_text(encoding="utf-8"))
+    assert english["language"] == "en" and english["extra"]["translated_from"] == "de"
+    track = (build / "captions.en.vtt").read_text(encoding="utf-8")
+    assert track.startswith("WEBVTT") and len(re.findall(r"\b(?:the|of|and|to|in|is)\b", track.lower())) >= 5
+    last_cue_end = max(float(m[0]) * 3600 + float(m[1]) * 60 + float(m[2])
+                       for m in re.findall(r"--> (\d\d):(\d\d):(\d\d\.\d+)", track))
+    assert last_cue_end <= transcript["duration"] + 0.01  # in published time, like the German captions
+
     feed = (project.build_dir / "feed.xml").read_text(encoding="utf-8")
     assert "<language>en</language>" in feed  # the show's
     assert re.search(r'<podcast:transcript [^>]*language="de"', feed)
+    assert re.search(r'<podcast:transcript url="[^"]*captions\.en\.vtt" type="text/vtt" language="en" rel="captions"', feed)
     page = next((project.build_dir / "site" / "episodes").glob("465-*/index.html")).read_text(encoding="utf-8")
     assert '<html lang="de">' in page and '<article class="episode" dir="ltr">' in page

@@ -322,6 +322,10 @@ class Episode(BaseModel):
     def slug(self) -> str:
         return self.config.slug or slugify(self.config.title)
 
+    def translated(self, show_language: str, translate_to_english: bool) -> bool:
+        """Whether the episode gets an English track: asked for, and not spoken in English (`auto` may be)."""
+        return translate_to_english and self.spoken_language(show_language) != "en"
+
     def spoken_language(self, show_language: str) -> str:
         """The language spoken in the episode as Whisper names it ("de", "pt"), or "auto": the episode's
         `language`, else the show's. Configuration checks have made sure Whisper speaks it."""

@@ -59,6 +59,7 @@ class TranscriptionSettings(StrictModel):
     engine: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
     model: str = "tiny.en"  # for English episodes
     multilingual_model: str = "base"  # for episodes in any other language, or `language: auto`
+    translate_to_english: bool = False  # an English caption track for episodes in other languages
     beam_size: int = Field(default=5, ge=1, le=10)
     threads: int = Field(default=0, ge=0, description="0 = every core")
     vad: bool = True

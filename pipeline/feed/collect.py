@@ -206,6 +206,9 @@ def episode_item(project: Project, show: ShowConfig, cover: Path, episode: Episo
         )
         if path.is_file()
     ]
+    if paths.captions_en_vtt.is_file():  # the English track of an episode in another language
+        transcripts.append(TranscriptTag(url=public_url(base, public_key(episode, paths.captions_en_vtt)), type="text/vtt",
+                                         language="en", rel="captions"))
     config = episode.config
     duration = media_duration(media)
     chapters = chapter_marks(paths.chapters_json, duration)

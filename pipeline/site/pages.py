@@ -172,6 +172,7 @@ class EpisodeView:
     captions_label: str = "Captions"
     language: str = "en"
     direction: str = "ltr"
+    english_captions: str | None = None  # the English track of an episode in another language
     notes_html: Markup = field(default_factory=Markup)
     segments: list[SegmentView] = field(default_factory=list)
     chapters: list[ChapterView] = field(default_factory=list)
@@ -239,6 +240,7 @@ def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_
             ("MP3 audio", paths.podcast_mp3),
             ("MP4 video", video),
             ("Captions (WebVTT)", paths.captions_vtt),
+            ("English captions (WebVTT)", paths.captions_en_vtt),
             ("Captions (SRT)", paths.captions_srt),
             ("Transcript (text)", paths.transcript_txt),
             ("Transcript (JSON)", paths.transcript_p20_json),
@@ -260,6 +262,7 @@ def episode_view(project: Project, show: ShowConfig, episode: Episode, duration_
         captions_label=f"Captions ({language})",
         language=language,
         direction=text_direction(language),
+        english_captions=paths.captions_en_vtt.name if paths.captions_en_vtt.is_file() else None,
         # The notes fragment is HTML the notes stage rendered from the creator's own Markdown.
         notes_html=page_notes(notes_html(project, episode)),
         segments=transcript_segments(transcript) if transcript else [],

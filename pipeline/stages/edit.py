@@ -65,6 +65,14 @@ def run(ctx: Context) -> list[Path]:
                                      "music": [asdict(music) for music in plan.music],
                                      "pieces": plan.time_map.to_document()}, indent=1, ensure_ascii=False) + "\n",
     }
+    if ctx.episode.translated(ctx.show.language, ctx.show.transcription.translate_to_english):
+        if not paths.heard_en_json.is_file():
+            raise InputError(f"{paths.heard_en_json}: no English track yet",
+                             hint=f"run `pipeline transcribe {ctx.episode.id}` (transcription.translate_to_english is on)")
+        english = published_transcript(Transcript.load(paths.heard_en_json), plan.time_map)
+        texts[paths.captions_en_vtt] = vtt_text(build_cues(english.words, ctx.show.captions))
+    else:
+        paths.captions_en_vtt.unlink(missing_ok=True)
     if plan.is_identity:
         log.info("%s: nothing to edit: the whole recording is published", ctx.episode.id)
     else:

@@ -27,7 +27,7 @@ from pipeline.progress import advance_to, progress_bar
 from pipeline.transcription.audio import SAMPLE_RATE, Samples, load_audio, open_audio
 from pipeline.transcription.engines import DecodeSettings
 from pipeline.transcription.language import UNSURE_BELOW, Detection, detect_language
-from pipeline.transcription.models import ENGINES, is_english_only, resolve_model
+from pipeline.transcription.models import ENGINES, ModelSource, is_english_only, resolve_model
 from pipeline.transcription.transcribe import transcribe_audio
 
 if TYPE_CHECKING:
@@ -255,4 +255,32 @@ def run(ctx: Context) -> list[Path]:
                         ctx.episode.id, ctx.project.relative(paths.asr_wav))
     turns, known, diarization_key = find_turns(ctx, audio_hash, previous, audio)
     with_speakers(ctx, transcript, turns, known, diarization_key).save(paths.heard_json)
-    return [paths.heard_json]
+    if not ctx.episode.translated(ctx.show.language, ctx.show.transcription.translate_to_english):
+        paths.heard_en_json.unlink(missing_ok=True)
+        return [paths.heard_json]
+    english = english_track(ctx, engine, model, settings, audio_hash, transcript, audio)
+    with_speakers(ctx, english, turns, known, diarization_key).save(paths.heard_en_json)
+    return [paths.heard_json, paths.heard_en_json]
+
+
+def english_track(ctx: Context, engine: str, model: ModelSource, settings: DecodeSettings, audio_hash: str,
+                  heard: Transcript, audio: Samples | None) -> Transcript:
+    """Whisper's English translation of the speech (its `translate` task), cached like the transcript; the
+    transcript itself when the speech is English (`language: auto` may find it is)."""
+    if heard.language == "en":
+        return heard
+    paths = ctx.paths
+    task = replace(settings, language=heard.language, task="translate")
+    wanted = input_hash(audio_hash, engine, model.identity(), task.cache_fields())
+    cached = None if ctx.option("force") else _cached(paths.heard_en_json, wanted)
+    if cached is not None:
+        log.info("English track of %s is up to date", ctx.episode.id)
+        return cached
+    audio = audio if audio is not None else open_audio(paths.asr_wav)
+    duration = audio.shape[0] / SAMPLE_RATE
+    log.info("translating %s from %s into English with %s (%s)", ctx.episode.id, heard.language, engine, model.name)
+    with progress_bar(round(duration), f"translate {ctx.episode.id}", unit="s") as bar:
+        result = transcribe_audio(audio, engine, model, task, lambda seconds: advance_to(bar, seconds))
+    return Transcript(segments=result.segments, engine=engine, model=model.name, language="en",
+                      duration=round(result.duration, 3), input_hash=wanted, glossary=settings.glossary,
+                      extra={"task": "translate", "translated_from": heard.language})

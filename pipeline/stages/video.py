@@ -89,6 +89,7 @@ def run(ctx: Context) -> list[Path]:
                 width=width, height=height, fps=fps, cues=cues, style=style,
                 picture=picture, picture_is_still=audiogram, progress=progress,
                 subtitles=paths.video_vtt if cues else None, language=iso639_2(transcript.language),
+                translations=((paths.captions_en_vtt, "eng"),) if paths.captions_en_vtt.is_file() else (),
                 crf=settings.crf, preset=settings.preset, audio_bitrate_kbps=settings.audio_bitrate_kbps,
             ))
         written += render_formats(specs, [f"video {video_format.name}" for video_format in formats], paths.edited_m4a)

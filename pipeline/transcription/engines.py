@@ -52,6 +52,7 @@ class DecodeSettings:
     """Decoding options, identical for both engines. Everything but `threads` is part of the cache key."""
 
     language: str = "en"
+    task: str = "transcribe"  # or "translate": Whisper's English translation of the speech
     beam_size: int = 5
     threads: int = 0  # 0 = every core
     vad: bool = True
@@ -109,6 +110,7 @@ class FasterWhisper:
         segments, _info = BatchedInferencePipeline(self.model).transcribe(
             audio,
             language=settings.language,
+            task=settings.task,
             beam_size=settings.beam_size,
             hotwords=settings.prompt,
             word_timestamps=True,
@@ -173,6 +175,7 @@ class OpenAIWhisper:
                 audio,
                 verbose=False,  # shows progress (through _whisper_progress), prints no text
                 language=settings.language,
+                task=settings.task,
                 beam_size=settings.beam_size,
                 best_of=settings.beam_size,
                 temperature=settings.temperatures,

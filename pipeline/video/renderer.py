@@ -56,6 +56,7 @@ class RenderSpec:
     picture_is_still: bool = False
     subtitles: Path | None = None  # WebVTT, muxed as a soft mov_text track
     language: str = "und"  # ISO 639-2, for the subtitle track
+    translations: tuple[tuple[Path, str], ...] = ()  # more WebVTT tracks after it: (file, ISO 639-2), e.g. English
     crf: int = 23
     preset: str = "veryfast"
     audio_bitrate_kbps: int = 128
@@ -131,8 +132,8 @@ def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None, *, sound:
     if spec.overlay is not None:
         args += ["-i", spec.overlay]
         overlay_input, inputs = inputs, inputs + 1
-    if sound and spec.subtitles is not None:
-        args += ["-i", spec.subtitles]
+    if sound:
+        args += [arg for path, _language, _title in subtitle_tracks(spec) for arg in ("-i", path)]
     args += ["-filter_complex", filter_graph(spec, band, caption_input, overlay_input), "-map", "[v]"]
     if sound:
         args += ["-map", "1:a:0", *_subtitle_track(spec, inputs)]
@@ -146,12 +147,21 @@ def ffmpeg_arguments(spec: RenderSpec, target: Path, band: Box | None, *, sound:
     return [str(arg) for arg in args]
 
 
-def _subtitle_track(spec: RenderSpec, index: int) -> list[str]:
-    """The WebVTT (input `index`) as a soft mov_text track; nothing without subtitles."""
+def subtitle_tracks(spec: RenderSpec) -> list[tuple[Path, str, str]]:
+    """(WebVTT file, ISO 639-2 language, track name) of each soft subtitle track, the captions first."""
     if spec.subtitles is None:
         return []
-    return ["-map", f"{index}:s:0", "-c:s", "mov_text", "-metadata:s:s:0",
-            f"language={spec.language}", "-metadata:s:s:0", "handler_name=Captions"]
+    return [(spec.subtitles, spec.language, "Captions"),
+            *((path, language, f"Captions ({language})") for path, language in spec.translations)]
+
+
+def _subtitle_track(spec: RenderSpec, index: int) -> list[str]:
+    """The WebVTT inputs from `index` on as soft mov_text tracks, each with its language; nothing without subtitles."""
+    args: list[str] = []
+    for number, (_path, language, title) in enumerate(subtitle_tracks(spec)):
+        args += ["-map", f"{index + number}:s:0", f"-metadata:s:s:{number}", f"language={language}",
+                 f"-metadata:s:s:{number}", f"handler_name={title}"]
+    return [*args, "-c:s", "mov_text"] if args else []
 
 
 def _frames(clip: CaptionClip, duration: float, fps: float, description: str) -> Iterator[memoryview]:
@@ -207,7 +217,7 @@ def render_formats(specs: Sequence[RenderSpec], descriptions: Sequence[str], sou
 
 def mux(picture: Path, soundtrack: Path, spec: RenderSpec, target: Path) -> None:
     """A picture-only MP4 and an AAC soundtrack copied into `target`, with `spec`'s subtitles, +faststart."""
-    subtitles: list[str | Path] = ["-i", spec.subtitles] if spec.subtitles is not None else []
+    subtitles: list[str | Path] = [arg for path, _language, _title in subtitle_tracks(spec) for arg in ("-i", path)]
     run_ffmpeg(["-loglevel", "warning", "-i", picture, "-i", soundtrack, *subtitles, "-map", "0:v:0", "-map", "1:a:0",
                 *_subtitle_track(spec, 2), "-c:v", "copy", "-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", target],
                what=f"muxing {spec.output.name}")
