@@ -86,6 +86,18 @@ def test_language_settings_are_checked(tmp_path: Path) -> None:
     assert "transcription.language has moved" in problems(project)
 
 
+def test_a_glossary_in_another_script_is_named(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "show")
+    edit_episode(project, "463", language="de", glossary=["Massage", "Москва"])
+    message = problems(project)
+    assert ("episodes/463/episode.yaml: glossary: 'Москва' is written in Cyrillic script, but the episode is spoken "
+            "in 'de'") in message
+    edit_episode(project, "463", language="ru", glossary=["Москва", "iPhone"])  # Latin names are fine anywhere
+    load_project(project, environ={})
+    edit_episode(project, "463", language="ja", glossary=["東京", "カタカナ"])
+    load_project(project, environ={})
+
+
 def test_an_episode_may_differ_from_its_show(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "show")
     edit_episode(project, "463", language="auto")

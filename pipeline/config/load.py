@@ -18,7 +18,7 @@ from pipeline.config.episode import Episode, EpisodeConfig
 from pipeline.config.report import format_validation_errors, unknown_key_warnings
 from pipeline.config.show import ShowConfig
 from pipeline.errors import ConfigError
-from pipeline.formats.languages import AUTO, language_problem, whisper_language
+from pipeline.formats.languages import AUTO, glossary_problem, language_problem, whisper_language
 from pipeline.layout import Project
 
 EPISODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -167,6 +167,17 @@ def language_problems(where: str, setting: str, show: ShowConfig, allow_auto: bo
     return []
 
 
+def glossary_problems(source: str, show: ShowConfig, config: EpisodeConfig) -> list[str]:
+    """Glossary terms (the show's and the episode's) in a script the episode's language is not written in."""
+    language = config.language or show.language
+    if language == AUTO:
+        return []
+    terms = [("config/show.yaml: transcription.glossary", t) for t in show.transcription.glossary]
+    terms += [(f"{source}: glossary", t) for t in config.glossary]
+    found = (glossary_problem(term, language, where) for where, term in terms)
+    return [problem for problem in found if problem]
+
+
 def load_project(project: Project, environ: dict[str, str] | None = None, *, keep_going: bool = False) -> Loaded:
     """Load and validate show.yaml and every episode.yaml; raise ConfigError with every problem.
 
@@ -217,6 +228,8 @@ def load_project(project: Project, environ: dict[str, str] | None = None, *, kee
                 own += [f"{source}: {problem}" for problem in claims.claim(episode_id, config)]
                 if show is not None and config.language:
                     own += language_problems(f"{source}: language", config.language, show, allow_auto=True)
+                if show is not None:
+                    own += glossary_problems(source, show, config)
                 if not own or not keep_going:
                     episodes[episode_id] = Episode(id=episode_id, folder=path.parent, config=config)
         if own:

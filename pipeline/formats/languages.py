@@ -30,6 +30,48 @@ SUMMARY_LANGUAGES = {"ar": "arabic", "zh": "chinese", "cs": "czech", "en": "engl
                      "uk": "ukrainian"}
 
 
+# The script each language is written in, where it is not Latin (Unicode's name for it, as in character names).
+# Latin terms (names, brands) are allowed in any language.
+SCRIPTS = {
+    **dict.fromkeys(("ru", "uk", "be", "bg", "mk", "sr", "kk", "mn", "tg", "tt", "ba"), "CYRILLIC"),
+    **dict.fromkeys(("ar", "fa", "ur", "ps", "sd"), "ARABIC"),
+    **dict.fromkeys(("he", "yi"), "HEBREW"),
+    "el": "GREEK", "zh": "CJK", "yue": "CJK", "ja": "CJK", "ko": "HANGUL",
+    **dict.fromkeys(("hi", "mr", "ne", "sa"), "DEVANAGARI"),
+    **dict.fromkeys(("bn", "as"), "BENGALI"),
+    "pa": "GURMUKHI", "gu": "GUJARATI", "ta": "TAMIL", "te": "TELUGU", "kn": "KANNADA", "ml": "MALAYALAM",
+    "si": "SINHALA", "th": "THAI", "lo": "LAO", "km": "KHMER", "my": "MYANMAR", "bo": "TIBETAN", "ka": "GEORGIAN",
+    "hy": "ARMENIAN", "am": "ETHIOPIC",
+}
+SCRIPT_ALIASES = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "CJK": "CJK"}  # Japanese mixes them; Korean may use Hanja
+ALSO_WRITTEN = {"ja": {"CJK"}, "ko": {"HANGUL", "CJK"}}
+
+
+def script_of(text: str) -> str | None:
+    """The script of the first letter of `text` (LATIN, CYRILLIC, CJK …), or None when it has no letter."""
+    import unicodedata
+
+    for character in text:
+        if character.isalpha():
+            first = unicodedata.name(character, "").split(" ")[0]
+            return SCRIPT_ALIASES.get(first, first)
+    return None
+
+
+def glossary_problem(term: str, language: str, where: str) -> str | None:
+    """A glossary term written in a script the episode's language is not (Latin is always allowed)."""
+    code = whisper_language(language)
+    script = script_of(term)
+    if code is None or script in (None, "LATIN"):
+        return None
+    expected = ALSO_WRITTEN.get(code, {SCRIPTS.get(code, "LATIN")})
+    if script in expected:
+        return None
+    return (f"{where}: {term!r} is written in {script.title()} script, but the episode is spoken in {code!r} "
+            f"({' or '.join(sorted(x.title() for x in expected))} script): Whisper would be prompted with words it "
+            "cannot hear; write the term as it is spelt in that language, or remove it")
+
+
 def whisper_language(code: str) -> str | None:
     """Whisper's code for a language tag ("en-US" → "en", "pt-BR" → "pt"); None when Whisper does not speak it."""
     tag = code.strip().lower()
