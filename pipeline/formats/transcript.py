@@ -32,7 +32,7 @@ class Segment:
 
 # A word piece that continues the one before it: ".org", "-related", "'s", "n't", closing punctuation.
 ATTACHED = re.compile(r"^(?:[.,;:!?%)\]}]|-\w|'\w|’\w|n't)")
-ENDS_SENTENCE = re.compile(r"[.?!…][\"'”’)\]]*$")
+ENDS_SENTENCE = re.compile(r"[.?!…。！？؟।][\"'”’)\]」』]*$")  # Latin, CJK, Arabic and Devanagari sentence ends
 SEGMENT_PAUSE_SECONDS = 1.0  # a longer pause between two words starts a new segment
 SEGMENT_MAX_SECONDS = 20.0
 

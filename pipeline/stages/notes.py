@@ -105,6 +105,9 @@ def run(ctx: Context) -> list[Path]:
         chapters = chapters_from_config(distinct_starts(given, source), transcript.duration, source)
     else:
         limits = chapter_limits(transcript.duration, settings.chapters.min_minutes, settings.chapters.max_count)
+        if transcript.language != "en":
+            log.info("%s: chapters in %r follow its words and voices, and are titled by their most distinctive words "
+                     "(the sentence model and the noun-phrase tagger are English)", ctx.episode.id, transcript.language)
         chapters = detect_chapters(sentences, transcript.duration, limits, language=transcript.language)
         titles = written_titles(writer, chapter_texts(chapters, sentences), [c.title for c in chapters], "chapter")
         chapters = [replace(chapter, title=title) for chapter, title in zip(chapters, titles, strict=True)]
