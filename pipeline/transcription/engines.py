@@ -78,6 +78,8 @@ class DecodeSettings:
     def cache_fields(self) -> dict[str, Any]:
         fields = asdict(self)
         fields.pop("threads")
+        if fields["task"] == "transcribe":  # as before the task existed: transcripts made then stay up to date
+            fields.pop("task")
         return fields
 
 
