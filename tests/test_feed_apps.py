@@ -62,6 +62,9 @@ def feed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_episode_yaml(project, "465", title="Coming soon", episode_type="trailer", season=1,
                        date="2026-11-01T09:00:00-08:00")
     build_artefacts(project, "465", video=False)
+    write_episode_yaml(project, "464", language="de")  # spoken in German, with an English track
+    paths = episode_paths(project, episode_of(project, "464"))
+    paths.captions_en_vtt.write_text("WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000\nHello.\n\n", encoding="utf-8")
     run_stage(project, "feed")
     run_stage(project, "validate")  # the project's own checks accept every tag
     return feed_path(project)
@@ -114,6 +117,18 @@ def test_partytime_reads_every_item_tag_and_none_where_none_is_set(feed: Path) -
     for tag in ("podcastSeason", "license", "podcastLocation", "podcastSocialInteraction", "podcastSoundbites"):
         assert tag not in none, tag
     assert none["podcastEpisode"]["number"] == 464
+
+
+def test_each_transcript_says_its_language(feed: Path) -> None:
+    """An episode spoken in German lists its transcripts as German and its English track as English captions."""
+    parsed = partytime(feed)
+    english, german = by_number(parsed["items"], 463), by_number(parsed["items"], 464)
+    assert {t.get("language") for t in english["podcastTranscripts"]} == {"en"}
+    assert sorted((t["url"].rsplit("/", 1)[1], t.get("language"), t.get("rel")) for t in german["podcastTranscripts"]) == [
+        ("captions.en.vtt", "en", "captions"), ("captions.srt", "de", None), ("captions.vtt", "de", "captions"),
+        ("transcript.p20.json", "de", None)]
+    entry = next(e for e in feedparser.parse(feed.read_bytes()).entries if e.itunes_episode == "464")
+    assert entry and feedparser.parse(feed.read_bytes()).feed.language == "en"
 
 
 def test_chapters_for_every_app(feed: Path) -> None:

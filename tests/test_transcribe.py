@@ -360,7 +360,8 @@ def test_unknown_model_and_engine() -> None:
         resolve_model("tiny.en", "whisperx")
     with pytest.raises(ConfigError, match="faster-whisper"):
         load_engine("whisperx", resolve_model("tiny.en", "faster-whisper"), 1)
-    assert resolve_model("base", "faster-whisper").kind == "download"  # fetched by the engine, never in tests
+    assert resolve_model("small", "faster-whisper").kind == "download"  # fetched by the engine, never in tests
+    assert resolve_model("base", "faster-whisper").kind == "bundled"
 
 
 def test_model_paths(tmp_path: Path) -> None:

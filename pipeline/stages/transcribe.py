@@ -232,7 +232,9 @@ def run(ctx: Context) -> list[Path]:
     else:
         audio = open_audio(paths.asr_wav)
         duration = audio.shape[0] / SAMPLE_RATE
-        detection = None if is_english_only(model) else detect_language(audio, model, settings.thread_count)
+        # detected for `auto`, and checked for another language; an English episode is as before
+        checked = language != "en" and not is_english_only(model)
+        detection = detect_language(audio, model, settings.thread_count) if checked else None
         spoken = detection.language if detection and language == AUTO else language
         if detection:
             report_language(ctx, language, detection)
