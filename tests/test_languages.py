@@ -126,6 +126,25 @@ def test_right_to_left_captions_mark_every_line() -> None:
     assert RIGHT_TO_LEFT_MARK not in vtt_text([cue])
 
 
+def test_words_of_scripts_without_spaces_are_joined_without_them() -> None:
+    from pipeline.formats.captions import build_cues
+    from pipeline.formats.transcript import join_words
+
+    def words(*texts: str) -> list[Word]:
+        return [Word(text, 0.4 * i, 0.4 * i + 0.3) for i, text in enumerate(texts)]
+
+    assert join_words(words("東京", "に", "行きます", "。")) == "東京に行きます。"
+    assert join_words(words("我", "喜欢", "iPhone", "手机")) == "我喜欢 iPhone 手机"
+    assert join_words(words("안녕하세요", "여러분")) == "안녕하세요 여러분"  # Korean is written with spaces
+    assert join_words(words("สวัสดี", "ครับ")) == "สวัสดีครับ"
+    spoken = words(*["今日", "は", "東京", "の", "天気", "に", "ついて", "話し", "ます", "。", "明日", "は", "雨", "が", "降る", "そう", "です", "。"])
+    cues = build_cues(spoken, CaptionSettings().for_language("ja"))
+    lines = [join_words(line) for cue in cues for line in cue.lines]
+    assert "".join(lines) == join_words(spoken) and all(" " not in line and len(line) <= 13 for line in lines)
+    vtt = vtt_text(cues)
+    assert "今日は東京の" in vtt
+
+
 def test_titles_in_german_are_its_own_nouns() -> None:
     hong_kong = ("Für die besten Aussichten auf Hongkong sollten Sie die Insel verlassen. Die Fähre nach Kowloon "
                  "fährt oft. In Hongkong gibt es viele Hochhäuser.")

@@ -42,13 +42,21 @@ def bare_word(text: str) -> str:
     return re.sub(r"[^\w']", "", text.lower().replace("’", "'"))
 
 
+# Scripts written without spaces between words: Han, kana, CJK punctuation and full-width forms, Thai, Lao,
+# Tibetan, Myanmar, Khmer. Between two of their characters no space is put; Korean (Hangul) uses spaces.
+UNSPACED = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+                      "\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff]")
+
+
 def join_words(words: Iterable[Word]) -> str:
-    """The text of `words`: a space between them, except before a piece that continues the previous word."""
+    """The text of `words`: a space between them, except before a piece that continues the previous word, and
+    between two words of a script written without spaces ("東京" + "に" → "東京に")."""
     text = ""
     for word in words:
         piece = word.text.strip()
         if piece:
-            text += piece if (not text or ATTACHED.match(piece)) else " " + piece
+            unspaced = bool(text) and UNSPACED.match(text[-1]) is not None and UNSPACED.match(piece[0]) is not None
+            text += piece if (not text or unspaced or ATTACHED.match(piece)) else " " + piece
     return text
 
 

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from pipeline.formats.times import timestamp
-from pipeline.formats.transcript import ATTACHED, ENDS_SENTENCE, Transcript, Word
+from pipeline.formats.transcript import ATTACHED, ENDS_SENTENCE, Transcript, Word, join_words
 
 # Words ending in a full stop that do not end a sentence ("U.S. National Library", "Dr. Smith").
 ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "vs", "e.g", "i.e", "u.s", "u.k", "jr", "sr"})
@@ -82,7 +82,7 @@ def split_sentences(transcript: Transcript, tokens: list[Word] | None = None) ->
 
     def close() -> None:
         if current:
-            text = " ".join(word.text.strip() for word in current)
+            text = join_words(current)
             sentences.append(TimedSentence(text=text, start=current[0].start, end=current[-1].end, index=len(sentences),
                                            speaker=current[0].speaker))
             current.clear()
