@@ -137,7 +137,8 @@ def test_words_of_scripts_without_spaces_are_joined_without_them() -> None:
     assert join_words(words("我", "喜欢", "iPhone", "手机")) == "我喜欢 iPhone 手机"
     assert join_words(words("안녕하세요", "여러분")) == "안녕하세요 여러분"  # Korean is written with spaces
     assert join_words(words("สวัสดี", "ครับ")) == "สวัสดีครับ"
-    spoken = words(*["今日", "は", "東京", "の", "天気", "に", "ついて", "話し", "ます", "。", "明日", "は", "雨", "が", "降る", "そう", "です", "。"])
+    spoken = words("今日", "は", "東京", "の", "天気", "に", "ついて", "話し", "ます", "。",
+                   "明日", "は", "雨", "が", "降る", "そう", "です", "。")
     cues = build_cues(spoken, CaptionSettings().for_language("ja"))
     lines = [join_words(line) for cue in cues for line in cue.lines]
     assert "".join(lines) == join_words(spoken) and all(" " not in line and len(line) <= 13 for line in lines)
