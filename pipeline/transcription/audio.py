@@ -75,7 +75,9 @@ def open_audio(path: Path) -> Samples:
             with wave.open(str(path), "rb") as source:
                 layout = (source.getframerate(), source.getnchannels(), source.getsampwidth())
                 frames = source.getnframes()
-        except (OSError, EOFError, wave.Error) as exc:
+        except wave.Error:  # not plain PCM (float, extensible): the decoder reads it, or names what is wrong
+            return load_audio(path)
+        except (OSError, EOFError) as exc:
             raise InputError(f"{path}: not readable audio ({exc})", hint="run the ingest stage again to rewrite it") from exc
         if layout == (SAMPLE_RATE, 1, 2):
             if frames == 0:
@@ -110,7 +112,7 @@ def load_audio(path: Path) -> np.ndarray:
 def _read_asr_wav(path: Path) -> np.ndarray | None:
     import numpy as np
 
-    if path.suffix.lower() != ".wav":
+    if path.suffix.lower() != ".wav" or not _plain_pcm(path):
         return None
     with wave.open(str(path), "rb") as source:
         if (source.getframerate(), source.getnchannels(), source.getsampwidth()) != (SAMPLE_RATE, 1, 2):
@@ -122,6 +124,16 @@ def _read_asr_wav(path: Path) -> np.ndarray | None:
             frames = np.frombuffer(source.readframes(step), dtype="<i2")
             audio[start:start + frames.shape[0]] = frames / np.float32(32768.0)
         return audio
+
+
+def _plain_pcm(path: Path) -> bool:
+    """Whether the wave module reads `path`: not float or extensible WAV, which the decoder reads instead (or
+    names what is wrong with it)."""
+    try:
+        with wave.open(str(path), "rb"):
+            return True
+    except wave.Error:
+        return False
 
 
 def _data_offset(path: Path) -> int:
