@@ -116,18 +116,17 @@ def _fold(embeddings: np.ndarray, assignment: np.ndarray, smallest: int) -> np.n
 
 def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
     from benchmarks.speakers import der
-    from pipeline.speakers.overlap import overlap_spans
-    from pipeline.speakers.speech import speech_spans
+    from pipeline.speakers.diarize import speech_heard
     from pipeline.speakers.voices import SpeakerCount, Voices
 
     audio = case.audio
     duration = audio.shape[0] / RATE
     started = time.perf_counter()
-    spans = speech_spans(audio)
+    heard = speech_heard(audio)
+    spans, together = heard.clear, heard.together
     embeddings, where = diarizer.windows(audio, spans)
-    together = overlap_spans(audio)
     decision = diarizer.decide(spans, embeddings, where, SpeakerCount(), together)
-    found = diarizer.labelled(audio, spans, embeddings, where, decision, together)
+    found = diarizer.labelled(audio, heard.speech, embeddings, where, decision, heard.second_voices)
     wall = time.perf_counter() - started
     others = {"silhouette": silhouette_voices(embeddings), "threed_speaker": threed_speaker_voices(embeddings)}
     row: dict[str, Any] = {
@@ -142,7 +141,8 @@ def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
     if case.reference is not None:
         row["der"] = der(case.reference, found.turns, duration)
         for name, assignment in others.items():
-            turns = diarizer.labelled(audio, spans, embeddings, where, Voices(assignment, None, None), together).turns
+            turns = diarizer.labelled(audio, heard.speech, embeddings, where, Voices(assignment, None, None),
+                                     heard.second_voices).turns
             row[f"{name}_der"] = der(case.reference, turns, duration)
     for name, perturb in PERTURBATIONS.items():
         changed = diarizer.diarize(perturb(audio), SpeakerCount(), lambda _s: None)

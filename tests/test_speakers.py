@@ -168,6 +168,19 @@ def test_two_voices_at_once_are_both_heard_and_one_voice_never_overlaps() -> Non
     assert sum(end - start for start, end in alone) < 0.5
 
 
+@pytest.mark.slow
+def test_meetings_never_tuned_on_are_labelled_within_a_bound() -> None:
+    """The nine AMI excerpts held out from every choice of the count (tests/data/README.md) and the five dev ones:
+    the error over all of them within a bound well above what was measured (0.25 over all, 0.30 held out; one
+    speaker scores 0.94 and 1.02)."""
+    from benchmarks.speakers import DEV_CLIPS, HELD_OUT, run_held_out
+
+    found = run_held_out()
+    assert found["ami_der_over_all"]["ours"] <= 0.40
+    assert found["held_out_der_over_all"]["ours"] <= 0.42
+    assert set(found["clips"]) == {*HELD_OUT, *DEV_CLIPS[:5]}
+
+
 @pytest.fixture(scope="module")
 def campplus() -> Diarizer:
     return load_diarizer("campplus")

@@ -53,6 +53,13 @@ def test_the_bar_rises_with_the_speech_in_the_smaller_part() -> None:
     assert bar(3.0) < bar(5.5) < bar(8.0)
 
 
+def test_speech_either_detector_hears_is_one_sorted_union() -> None:
+    from pipeline.speakers.speech import union
+
+    assert union([(5.0, 6.0), (0.0, 1.0)], [(0.5, 2.0), (2.0, 3.0), (5.5, 5.8)]) == [(0.0, 3.0), (5.0, 6.0)]
+    assert union([], []) == []
+
+
 def test_speech_seconds_count_overlapping_windows_once() -> None:
     assert speech_seconds([np.array([[0.0, 1.5]]), np.array([[0.5, 2.0]]), np.array([[10.0, 11.0]])]) == pytest.approx(3.0)
     assert speech_seconds([]) == 0.0
