@@ -16,6 +16,7 @@ from pipeline.speakers.voices import (
     TWO_AT_ONCE_SHARE,
     SpeakerCount,
     VoiceBar,
+    Voices,
     at_least_two_when_heard_together,
     cluster_voices,
     second_look,
@@ -158,3 +159,11 @@ def test_the_count_survives_a_little_noise_on_every_window(seed: int) -> None:
             nudged /= np.linalg.norm(nudged, axis=1, keepdims=True)
             counts.add(cluster_voices(nudged, spans, SpeakerCount()).count)
         assert counts == {len(turns) if len(turns) == 1 else 2}
+
+
+def test_the_log_says_on_which_side_of_the_bar_the_kept_voices_are() -> None:
+    apart = Voices(np.array([0, 1]), split_margin=-0.22, refused_margin=0.02)
+    forced = Voices(np.array([0, 1]), split_margin=0.07, refused_margin=None, heard_together=0.06, raised_by_overlap=True)
+    assert apart.describe() == "the two most alike voices 0.22 below the one-voice bar; the best further split 0.02 above it"
+    assert forced.describe() == ("two voices heard at once in 6% of the speech, so at least two; "
+                                 "the two most alike voices 0.07 above the one-voice bar")

@@ -84,7 +84,8 @@ class Voices:
         if self.raised_by_overlap:
             said.append(f"two voices heard at once in {self.heard_together:.0%} of the speech, so at least two")
         if self.split_margin is not None:
-            said.append(f"the two most alike voices {-self.split_margin:.2f} below the one-voice bar")
+            side = "below" if self.split_margin < 0 else "above"  # above: kept apart only because two were heard at once
+            said.append(f"the two most alike voices {abs(self.split_margin):.2f} {side} the one-voice bar")
         if self.refused_margin is not None:
             said.append(f"the best further split {self.refused_margin:.2f} above it")
         return "; ".join(said) or "too little speech to tell voices apart"
