@@ -216,7 +216,7 @@ def run_held_out() -> dict[str, Any]:
     from pyannote.core import Segment
     from pyannote.metrics.diarization import DiarizationErrorRate
 
-    from pipeline.speakers.diarize import load_diarizer, speech_heard
+    from pipeline.speakers.diarize import load_diarizer
     from pipeline.speakers.voices import SpeakerCount
 
     diarizer: Any = load_diarizer("campplus")
@@ -227,8 +227,7 @@ def run_held_out() -> dict[str, Any]:
     for name in (*HELD_OUT, *DEV_CLIPS[:5]):
         audio, reference = _load(DATA / f"{name}.flac"), read_rttm(DATA / f"{name}.rttm")
         duration = audio.shape[0] / RATE
-        speech = speech_heard(audio)
-        embeddings, where = diarizer.windows(audio, speech.clear)
+        speech, embeddings, where = diarizer.listen(audio)
         if embeddings.shape[0] == 0:
             turns = {way: [] for way in ways}
             found = 0

@@ -116,15 +116,13 @@ def _fold(embeddings: np.ndarray, assignment: np.ndarray, smallest: int) -> np.n
 
 def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
     from benchmarks.speakers import der
-    from pipeline.speakers.diarize import speech_heard
     from pipeline.speakers.voices import SpeakerCount, Voices
 
     audio = case.audio
     duration = audio.shape[0] / RATE
     started = time.perf_counter()
-    heard = speech_heard(audio)
+    heard, embeddings, where = diarizer.listen(audio)
     spans, together = heard.clear, heard.together
-    embeddings, where = diarizer.windows(audio, spans)
     decision = diarizer.decide(spans, embeddings, where, SpeakerCount(), together)
     found = diarizer.labelled(audio, heard.speech, embeddings, where, decision, heard.second_voices)
     wall = time.perf_counter() - started

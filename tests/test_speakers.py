@@ -31,7 +31,7 @@ from pipeline.errors import ConfigError, InputError
 from pipeline.formats.transcript import Transcript
 from pipeline.layout import Project
 from pipeline.speakers.diarize import Diarizer, load_diarizer
-from pipeline.speakers.overlap import overlap_spans
+from pipeline.speakers.overlap import heard
 from pipeline.speakers.voices import SpeakerCount
 from pipeline.transcription.audio import load_audio
 from tests import media
@@ -164,7 +164,7 @@ def test_two_voices_at_once_are_both_heard_and_one_voice_never_overlaps() -> Non
                if l1 < l2)
     assert len(found.voices) == 2 and both >= 1.0
     assert der(reference, found.turns, mixed.shape[0] / RATE) <= 0.15  # one voice at a time scores 0.36 here
-    alone = overlap_spans(load_audio(DATA / "jfk.flac"))  # one voice: at most a blip, whatever the CPU
+    alone = heard(load_audio(DATA / "jfk.flac")).together  # one voice: at most a blip, whatever the CPU
     assert sum(end - start for start, end in alone) < 0.5
 
 

@@ -55,10 +55,10 @@ def test_the_bar_rises_with_the_speech_in_the_smaller_part() -> None:
 
 
 def test_speech_either_detector_hears_is_one_sorted_union() -> None:
-    from pipeline.speakers.speech import union
+    from pipeline.transcription.coverage import merge_close
 
-    assert union([(5.0, 6.0), (0.0, 1.0)], [(0.5, 2.0), (2.0, 3.0), (5.5, 5.8)]) == [(0.0, 3.0), (5.0, 6.0)]
-    assert union([], []) == []
+    assert merge_close([(5.0, 6.0), (0.0, 1.0), (0.5, 2.0), (2.0, 3.0), (5.5, 5.8)], within=0.0) == [(0.0, 3.0), (5.0, 6.0)]
+    assert merge_close([], within=0.0) == []
 
 
 def test_speech_seconds_count_overlapping_windows_once() -> None:

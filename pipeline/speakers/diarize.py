@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.errors import ConfigError, ToolError
 from pipeline.speakers.overlap import Span, heard
-from pipeline.speakers.speech import FRAME_SECONDS, speech_frames, speech_spans, union
+from pipeline.speakers.speech import FRAME_SECONDS, speech_frames, speech_spans
 from pipeline.speakers.turns import Turn, runs, second_voices, smooth
 from pipeline.speakers.voices import (
     CAMPLUSPLUS_BAR,
@@ -42,6 +42,7 @@ from pipeline.speakers.voices import (
     unit,
 )
 from pipeline.transcription.audio import SAMPLE_RATE, Samples
+from pipeline.transcription.coverage import merge_close
 
 if TYPE_CHECKING:
     import numpy as np
@@ -236,11 +237,17 @@ class WindowDiarizer:
         order = np.argsort([w[0] for w in where], kind="stable")
         return found[order], np.array(where)[order]
 
-    def diarize(self, audio: Samples, count: SpeakerCount, on_progress: Progress) -> Diarization:
+    def listen(self, audio: Samples, on_progress: Progress = lambda _s: None) -> tuple[Speech, np.ndarray, np.ndarray]:
+        """Where the speech is, and the embedded windows of it (with each one's start and end) that the voices are
+        learnt from: what `decide` and `labelled` read."""
         speech = speech_heard(audio)
         on_progress(audio.shape[0] / SAMPLE_RATE * 0.3)
         embeddings, where = self.windows(audio, speech.clear)
         on_progress(audio.shape[0] / SAMPLE_RATE * 0.8)
+        return speech, embeddings, where
+
+    def diarize(self, audio: Samples, count: SpeakerCount, on_progress: Progress) -> Diarization:
+        speech, embeddings, where = self.listen(audio, on_progress)
         if embeddings.shape[0] == 0:
             return Diarization([])
         decision = self.decide(speech.clear, embeddings, where, count, speech.together)
@@ -305,7 +312,8 @@ def speech_heard(audio: Samples) -> Speech:
     two dev meetings under dither and MP3 (their windows change), so it is not."""
     clear = speech_spans(audio)
     segmentation = heard(audio)
-    return Speech(clear, union(clear, segmentation.speech), segmentation.together, segmentation.maybe_together)
+    return Speech(clear, merge_close([*clear, *segmentation.speech], within=0.0), segmentation.together,
+                  segmentation.maybe_together)
 
 
 def cluster(embeddings: np.ndarray, where: np.ndarray, count: SpeakerCount, bar: VoiceBar) -> Voices:

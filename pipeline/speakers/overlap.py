@@ -46,11 +46,6 @@ class Heard:
     maybe_together: list[Span]  # where they more likely are than not (SECOND_VOICE_PROBABILITY)
 
 
-def overlap_spans(audio: Samples) -> list[Span]:
-    """(start, end) seconds of the stretches where two voices are heard at once."""
-    return heard(audio).together
-
-
 def heard(audio: Samples) -> Heard:
     """Where someone speaks and where two speak at once, from one pass of the model."""
     import numpy as np

@@ -25,17 +25,6 @@ def speech_spans(audio: Samples) -> list[tuple[float, float]]:
     return [span for spans in found for span in spans]
 
 
-def union(*spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The (start, end) spans covered by any of `spans`, sorted, overlapping and touching ones merged."""
-    merged: list[tuple[float, float]] = []
-    for start, end in sorted(span for each in spans for span in each):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def speech_frames(spans: list[tuple[float, float]], frames: int) -> np.ndarray:
     """Which of `frames` FRAME_SECONDS frames the speech `spans` (seconds) touch."""
     import numpy as np

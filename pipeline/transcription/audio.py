@@ -110,30 +110,27 @@ def load_audio(path: Path) -> np.ndarray:
 
 
 def _read_asr_wav(path: Path) -> np.ndarray | None:
+    if path.suffix.lower() != ".wav":
+        return None
+    try:
+        with wave.open(str(path), "rb") as source:
+            return _pcm_samples(source)
+    except wave.Error:  # not plain PCM (float, extensible): the decoder reads it, or names what is wrong
+        return None
+
+
+def _pcm_samples(source: wave.Wave_read) -> np.ndarray | None:
     import numpy as np
 
-    if path.suffix.lower() != ".wav" or not _plain_pcm(path):
+    if (source.getframerate(), source.getnchannels(), source.getsampwidth()) != (SAMPLE_RATE, 1, 2):
         return None
-    with wave.open(str(path), "rb") as source:
-        if (source.getframerate(), source.getnchannels(), source.getsampwidth()) != (SAMPLE_RATE, 1, 2):
-            return None
-        total = source.getnframes()
-        audio = np.empty(total, dtype=np.float32)
-        step = SAMPLE_RATE * 60
-        for start in range(0, total, step):  # a minute at a time: no second whole-episode array
-            frames = np.frombuffer(source.readframes(step), dtype="<i2")
-            audio[start:start + frames.shape[0]] = frames / np.float32(32768.0)
-        return audio
-
-
-def _plain_pcm(path: Path) -> bool:
-    """Whether the wave module reads `path`: not float or extensible WAV, which the decoder reads instead (or
-    names what is wrong with it)."""
-    try:
-        with wave.open(str(path), "rb"):
-            return True
-    except wave.Error:
-        return False
+    total = source.getnframes()
+    audio = np.empty(total, dtype=np.float32)
+    step = SAMPLE_RATE * 60
+    for start in range(0, total, step):  # a minute at a time: no second whole-episode array
+        frames = np.frombuffer(source.readframes(step), dtype="<i2")
+        audio[start:start + frames.shape[0]] = frames / np.float32(32768.0)
+    return audio
 
 
 def _data_offset(path: Path) -> int:

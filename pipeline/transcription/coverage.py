@@ -70,9 +70,10 @@ def wordless_stretches(words: Sequence[Word], duration: float, min_seconds: floa
 
 
 def merge_close(spans: Sequence[tuple[float, float]], within: float = MERGE_SECONDS) -> list[tuple[float, float]]:
+    """`spans` sorted, those less than `within` apart (or touching) joined; within=0: their union."""
     merged: list[tuple[float, float]] = []
     for start, end in sorted(spans):
-        if merged and start - merged[-1][1] < within:
+        if merged and (start - merged[-1][1] < within or start <= merged[-1][1]):
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
