@@ -11,6 +11,9 @@ are embedded once (CAM++) and counted three ways, side by side:
 - 3D-Speaker's back end for CAM++ (speakerlab/process/cluster.py): spectral clustering with the count from the
   largest eigengap of the pruned affinity's Laplacian, clusters under 4 windows folded into the nearest, then
   clusters whose centroids are more alike than 0.8 joined.
+What sets the project's bar (`bar_evidence`): the centroid similarity of every pair its count decided on (each two
+voices kept apart, each voice's refused cut in two), one person or two by the reference, by the speech in the
+smaller part; the held-out meetings' pairs are given beside them by benchmarks/speakers.py.
 Each count's turns (the same resegmentation) are scored against the reference where there is one (DER, as in
 benchmarks/speakers.py). Then the project's diarizer runs again on each case shifted by 10 ms, dithered at
 −60 dBFS (of a recording at −20 dBFS), through MP3 and on one thread: the voices found and the DER between those
@@ -35,9 +38,58 @@ from benchmarks.voice_cases import (
     one_thread,
     single_voice_cases,
 )
-from pipeline.speakers.voices import unit
+from pipeline.speakers.voices import CAMPLUSPLUS_BAR, VoiceBar, _seconds, _split, unit
 
 DEV_CLIPS = (*AMI, "an4_2spk", "stereo_diarization")
+LENGTHS = ((0.0, 3.0), (3.0, 8.0), (8.0, float("inf")))  # seconds of speech in the smaller part
+
+
+def decided_pairs(embeddings: np.ndarray, where: np.ndarray, assignment: np.ndarray,
+                  reference: list[tuple[float, float, str]] | None, bar: VoiceBar = CAMPLUSPLUS_BAR) -> list[dict[str, Any]]:
+    """Every pair of parts the count decided on: each two voices it kept apart, and each voice's best cut in two,
+    which it refused; with their centroid similarity, the speech the smaller part holds, and whether they are
+    one person (the reference speaker heard most in each part is the same one; no reference: one voice)."""
+    spans = [where[index:index + 1] for index in range(where.shape[0])]
+
+    def seconds(part: np.ndarray) -> float:
+        return _seconds(spans, part)
+
+    def owner(part: np.ndarray) -> str | None:
+        heard: dict[str, float] = {}
+        for start, end in where[part]:
+            for first, last, label in reference or []:
+                heard[label] = heard.get(label, 0.0) + max(0.0, min(end, last) - max(start, first))
+        return max(heard, key=heard.__getitem__) if heard and max(heard.values()) > 0 else None
+
+    def pair(first: np.ndarray, second: np.ndarray) -> dict[str, Any]:
+        similarity = float(unit(embeddings[first].mean(axis=0)) @ unit(embeddings[second].mean(axis=0)))
+        one = reference is None or owner(first) == owner(second)
+        return {"similarity": round(similarity, 3), "seconds": round(min(seconds(first), seconds(second)), 1),
+                "one_person": one}
+
+    parts = [assignment == label for label in range(int(assignment.max()) + 1)] if assignment.size else []
+    found = [pair(parts[a], parts[b]) for a in range(len(parts)) for b in range(a + 1, len(parts))]
+    for part in parts:
+        cut = _split(embeddings, part, seconds, bar)
+        if cut is not None:
+            found.append(pair(cut[1], cut[2]))
+    return found
+
+
+def bar_evidence(pairs: list[dict[str, Any]], bar: VoiceBar = CAMPLUSPLUS_BAR) -> dict[str, Any]:
+    """The similarity of one person's parts and of two people's, by the speech in the smaller part: (lowest,
+    highest, how many), and how many pairs fall on the wrong side of the bar."""
+    evidence: dict[str, Any] = {}
+    for low, high in LENGTHS:
+        within = [pair for pair in pairs if low <= pair["seconds"] < high]
+        row: dict[str, Any] = {}
+        for name, one in (("one_person", True), ("two_people", False)):
+            values = [pair["similarity"] for pair in within if pair["one_person"] is one]
+            row[name] = [min(values), max(values), len(values)] if values else []
+        row["wrong_side_of_bar"] = sum((pair["similarity"] >= bar(pair["seconds"])) != pair["one_person"]
+                                       for pair in within)
+        evidence[f"{low:g}-{high:g}s"] = row
+    return evidence
 
 
 def silhouette_voices(embeddings: np.ndarray) -> np.ndarray:
@@ -126,6 +178,7 @@ def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
     decision = diarizer.decide(spans, embeddings, where, SpeakerCount(), together)
     found = diarizer.labelled(audio, heard.speech, embeddings, where, decision, heard.second_voices)
     wall = time.perf_counter() - started
+    pairs = decided_pairs(embeddings, where, decision.assignment, case.reference if case.voices > 1 else None)
     others = {"silhouette": silhouette_voices(embeddings), "threed_speaker": threed_speaker_voices(embeddings)}
     row: dict[str, Any] = {
         "seconds": round(duration, 1), "voices": case.voices, "found": len(found.voices),
@@ -133,6 +186,7 @@ def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
         "refused_margin": None if decision.refused_margin is None else round(decision.refused_margin, 3),
         "heard_together": round(decision.heard_together, 3),
         "rtf": round(wall / duration, 4),
+        "pairs": pairs,
     }
     for name, assignment in others.items():
         row[f"{name}_found"] = int(assignment.max()) + 1
@@ -184,6 +238,7 @@ def run_voices() -> dict[str, Any]:
                           for check in checks},
         "turns_der_max": {check: max(row[f"{check}_turns_der"] for row in every.values()) for check in checks},
         "rtf_max": max(row["rtf"] for row in every.values()),
+        "bar_evidence": bar_evidence([pair for row in every.values() for pair in row["pairs"]]),
         "single_voice": {name: _shown(row, checks) for name, row in single.items()},
         "several_voices": {name: _shown(row, checks) for name, row in several.items()},
     }
@@ -191,7 +246,7 @@ def run_voices() -> dict[str, Any]:
 
 def _shown(row: dict[str, Any], checks: tuple[str, ...]) -> dict[str, Any]:
     """One case's row for the table: the perturbations as one line."""
-    shown = {key: value for key, value in row.items() if not key.startswith(checks)}
+    shown = {key: value for key, value in row.items() if not key.startswith(checks) and key != "pairs"}
     shown["perturbed_found"] = "/".join(str(row[f"{check}_found"]) for check in checks)
     shown["perturbed_turns_der_max"] = max(row[f"{check}_turns_der"] for check in checks)
     return shown
