@@ -218,7 +218,8 @@ def run_held_out() -> dict[str, Any]:
     from pyannote.metrics.diarization import DiarizationErrorRate
 
     from benchmarks.voices import bar_evidence, decided_pairs
-    from pipeline.speakers.diarize import load_diarizer
+    from pipeline.speakers.diarize import Speech, load_diarizer
+    from pipeline.speakers.overlap import Heard
     from pipeline.speakers.voices import SpeakerCount
 
     diarizer: Any = load_diarizer("campplus")
@@ -235,11 +236,12 @@ def run_held_out() -> dict[str, Any]:
             turns = {way: [] for way in ways}
             found = 0
         else:
-            decision = diarizer.decide(speech.clear, embeddings, where, SpeakerCount(), speech.together)
+            decision = diarizer.decide(speech, embeddings, where, SpeakerCount())
             if name in HELD_OUT:
                 pairs += decided_pairs(embeddings, where, decision.assignment, reference)
-            ours = diarizer.labelled(audio, speech.speech, embeddings, where, decision, speech.second_voices)
-            before = diarizer.labelled(audio, speech.clear, embeddings, where, decision, speech.together)
+            ours = diarizer.labelled(audio, speech, embeddings, where, decision)
+            silero_only = Speech(speech.clear, Heard([], speech.heard.together, speech.heard.together))
+            before = diarizer.labelled(audio, silero_only, embeddings, where, decision)
             turns = {"ours": ours.turns, "before": before.turns}
             found = len(ours.voices)
         turns["one_speaker"] = [(0.0, duration, "one")]

@@ -173,10 +173,9 @@ def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
     audio = case.audio
     duration = audio.shape[0] / RATE
     started = time.perf_counter()
-    heard, embeddings, where = diarizer.listen(audio)
-    spans, together = heard.clear, heard.together
-    decision = diarizer.decide(spans, embeddings, where, SpeakerCount(), together)
-    found = diarizer.labelled(audio, heard.speech, embeddings, where, decision, heard.second_voices)
+    speech, embeddings, where = diarizer.listen(audio)
+    decision = diarizer.decide(speech, embeddings, where, SpeakerCount())
+    found = diarizer.labelled(audio, speech, embeddings, where, decision)
     wall = time.perf_counter() - started
     pairs = decided_pairs(embeddings, where, decision.assignment, case.reference if case.voices > 1 else None)
     others = {"silhouette": silhouette_voices(embeddings), "threed_speaker": threed_speaker_voices(embeddings)}
@@ -193,8 +192,7 @@ def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
     if case.reference is not None:
         row["der"] = der(case.reference, found.turns, duration)
         for name, assignment in others.items():
-            turns = diarizer.labelled(audio, heard.speech, embeddings, where, Voices(assignment, None, None),
-                                     heard.second_voices).turns
+            turns = diarizer.labelled(audio, speech, embeddings, where, Voices(assignment, None, None)).turns
             row[f"{name}_der"] = der(case.reference, turns, duration)
     for name, perturb in PERTURBATIONS.items():
         changed = diarizer.diarize(perturb(audio), SpeakerCount(), lambda _s: None)

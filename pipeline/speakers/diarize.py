@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.errors import ConfigError, ToolError
-from pipeline.speakers.overlap import Span, heard
+from pipeline.speakers.overlap import Heard, Span, heard
 from pipeline.speakers.speech import FRAME_SECONDS, speech_frames, speech_spans
 from pipeline.speakers.turns import Turn, runs, second_voices, smooth
 from pipeline.speakers.voices import (
@@ -250,38 +250,37 @@ class WindowDiarizer:
         speech, embeddings, where = self.listen(audio, on_progress)
         if embeddings.shape[0] == 0:
             return Diarization([])
-        decision = self.decide(speech.clear, embeddings, where, count, speech.together)
-        found = self.labelled(audio, speech.speech, embeddings, where, decision, speech.second_voices)
+        decision = self.decide(speech, embeddings, where, count)
+        found = self.labelled(audio, speech, embeddings, where, decision)
         on_progress(audio.shape[0] / SAMPLE_RATE)
         return found
 
-    def decide(self, spans: list[tuple[float, float]], embeddings: np.ndarray, where: np.ndarray, count: SpeakerCount,
-               together: list[tuple[float, float]]) -> Voices:
-        """How many voices, and which windows are whose: at least two where two are heard at once (`together`)."""
+    def decide(self, speech: Speech, embeddings: np.ndarray, where: np.ndarray, count: SpeakerCount) -> Voices:
+        """How many voices, and which windows are whose: at least two where two are surely heard at once."""
         import numpy as np
 
-        speech = speech_seconds([np.asarray(spans).reshape(-1, 2)])
-        together_seconds = sum(end - start for start, end in together)
-        raised = at_least_two_when_heard_together(count, together_seconds, speech)
+        seconds = speech_seconds([np.asarray(speech.clear).reshape(-1, 2)])
+        together_seconds = sum(end - start for start, end in speech.heard.together)
+        raised = at_least_two_when_heard_together(count, together_seconds, seconds)
         decision = cluster(embeddings, where, raised, self.embedder.bar)
-        return replace(decision, heard_together=together_seconds / speech if speech else 0.0,
+        return replace(decision, heard_together=together_seconds / seconds if seconds else 0.0,
                        raised_by_overlap=raised != count)
 
-    def labelled(self, audio: Samples, spans: list[tuple[float, float]], embeddings: np.ndarray, where: np.ndarray,
-                 decision: Voices, together: list[tuple[float, float]]) -> Diarization:
-        """The turns of the voices `decision` found among the windows; where two voices are heard at once
-        (`together`), the nearest other voice gets a turn too."""
+    def labelled(self, audio: Samples, speech: Speech, embeddings: np.ndarray, where: np.ndarray,
+                 decision: Voices) -> Diarization:
+        """The turns of the voices `decision` found among the windows, over all the speech; where two voices are
+        more likely than not heard at once, the nearest other voice gets a turn too."""
         import numpy as np
 
         assignment = decision.assignment
         labels = sorted(set(assignment.tolist()))
         centroids = np.stack([unit(embeddings[assignment == label].mean(axis=0)) for label in labels])
-        frame_labels = resegment(embeddings, where, centroids, spans, audio.shape[0] / SAMPLE_RATE)
+        frame_labels = resegment(embeddings, where, centroids, speech.labelled, audio.shape[0] / SAMPLE_RATE)
         names = {index: f"S{index + 1}" for index in range(len(labels))}
         turns = runs([names[label] if label is not None else None for label in frame_labels], FRAME_SECONDS)
         used = {label for _start, _end, label in turns}
         if len(used) > 1:
-            turns = sorted(turns + second_voices(turns, together))
+            turns = sorted(turns + second_voices(turns, speech.heard.maybe_together))
         return Diarization(turns, {names[i]: centroids[i] for i in range(len(labels)) if names[i] in used}, decision)
 
     def voice(self, audio: np.ndarray) -> np.ndarray:
@@ -297,9 +296,12 @@ class WindowDiarizer:
 @dataclass(frozen=True)
 class Speech:
     clear: list[Span]  # speech Silero hears: the voices are learnt from it
-    speech: list[Span]  # speech Silero or pyannote's segmentation model hears: all of it is labelled
-    together: list[Span]  # where two voices are surely heard at once: the count reads it
-    second_voices: list[Span]  # where a second voice gets a turn
+    heard: Heard  # what pyannote's segmentation model hears: speech, and two voices at once (surely, or likely)
+
+    @property
+    def labelled(self) -> list[Span]:
+        """Speech either model hears: all of it is labelled."""
+        return merge_close([*self.clear, *self.heard.speech], within=0.0)
 
 
 def speech_heard(audio: Samples) -> Speech:
@@ -310,10 +312,7 @@ def speech_heard(audio: Samples) -> Speech:
     excerpts, Silero alone missed 32 s of the 252 s annotated (quiet, distant voices), the union 13 s, for 8.5 s
     heard where nobody speaks instead of 3.4 s. Learning the voices from the union as well moved the count of
     two dev meetings under dither and MP3 (their windows change), so it is not."""
-    clear = speech_spans(audio)
-    segmentation = heard(audio)
-    return Speech(clear, merge_close([*clear, *segmentation.speech], within=0.0), segmentation.together,
-                  segmentation.maybe_together)
+    return Speech(speech_spans(audio), heard(audio))
 
 
 def cluster(embeddings: np.ndarray, where: np.ndarray, count: SpeakerCount, bar: VoiceBar) -> Voices:
