@@ -80,6 +80,22 @@ def merge_close(spans: Sequence[tuple[float, float]], within: float = MERGE_SECO
     return merged
 
 
+def uncovered(spans: Sequence[tuple[float, float]], covered: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The pieces of `spans` that no span of `covered` (sorted, not overlapping) covers."""
+    pieces: list[tuple[float, float]] = []
+    for start, end in spans:
+        cursor = start
+        for first, last in covered:
+            if last <= cursor or first >= end:
+                continue
+            if first > cursor:
+                pieces.append((cursor, first))
+            cursor = max(cursor, last)
+        if cursor < end:
+            pieces.append((cursor, end))
+    return pieces
+
+
 def speech_in(audio: Samples, stretches: list[tuple[float, float]],
               threads: int = 1) -> list[SpeechIn]:
     """(speech, stretch) for every stretch of speech the sensitive VAD finds in `stretches` (seconds).
