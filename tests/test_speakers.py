@@ -171,14 +171,18 @@ def test_two_voices_at_once_are_both_heard_and_one_voice_never_overlaps() -> Non
 @pytest.mark.slow
 def test_meetings_never_tuned_on_are_labelled_within_a_bound() -> None:
     """The nine AMI excerpts held out from every choice of the count (tests/data/README.md) and the five dev ones:
-    the error over all of them within a bound well above what was measured (0.25 over all, 0.30 held out; one
-    speaker scores 0.94 and 1.02)."""
+    the error over all of them within a bound well above what was measured (0.23 over all, 0.28 held out; one
+    speaker scores 0.94 and 1.02); and no meeting where two or more people speak 2 s or more is one voice (nine
+    of the fourteen; AMI trn07's, whose second voice Silero hardly hears, 0.27 below the one-voice bar)."""
     from benchmarks.speakers import DEV_CLIPS, HELD_OUT, run_held_out
 
     found = run_held_out()
     assert found["ami_der_over_all"]["ours"] <= 0.40
     assert found["held_out_der_over_all"]["ours"] <= 0.42
     assert set(found["clips"]) == {*HELD_OUT, *DEV_CLIPS[:5]}
+    meetings = {name: clip["found"] for name, clip in found["clips"].items() if clip["speakers_over_2s"] >= 2}
+    assert len(meetings) == 9
+    assert min(meetings.values()) >= 2, meetings
 
 
 @pytest.fixture(scope="module")
