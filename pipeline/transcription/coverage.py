@@ -10,6 +10,7 @@ that leaves without words is returned as a gap, for the creator to hear.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -82,15 +83,15 @@ def merge_close(spans: Sequence[tuple[float, float]], within: float = MERGE_SECO
 
 def uncovered(spans: Sequence[tuple[float, float]], covered: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     """The pieces of `spans` that no span of `covered` (sorted, not overlapping) covers."""
+    ends = [last for _first, last in covered]
     pieces: list[tuple[float, float]] = []
     for start, end in spans:
-        cursor = start
-        for first, last in covered:
-            if last <= cursor or first >= end:
-                continue
+        cursor, index = start, bisect.bisect_right(ends, start)
+        while index < len(covered) and covered[index][0] < end:
+            first, last = covered[index]
             if first > cursor:
                 pieces.append((cursor, first))
-            cursor = max(cursor, last)
+            cursor, index = max(cursor, last), index + 1
         if cursor < end:
             pieces.append((cursor, end))
     return pieces
