@@ -15,7 +15,7 @@ the smaller part, on the bench's 36 real recordings / the nine held-out AMI meet
 - under 3 s: one person 0.68–0.89 / 0.45–0.74, two people 0.32–0.54 / 0.44–0.60: little tells them apart;
 - 3–8 s: two people up to 0.67 / 0.70; one person's refused cuts from 0.74 (JFK's opening line against the
   rest) / 0.76, a few mis-splits of meetings (one person kept apart) as low as 0.58 / 0.55;
-- 8 s and more: one person 0.89 and up / 0.85, two people 0.42–0.59 / none.
+- 8 s and more: one person 0.80 and up / 0.85, two people 0.42–0.59 / none.
 So two parts are one voice from `VoiceBar` up: 0.70 when the smaller holds 3 s or less, 0.75 from 8 s, linear
 between. (From 8 s it was 0.80, closer to one person than to two: a 7 s half of AMI dev00's main voice stood
 only 0.02 above it.) With CAM++ on the real dev clips (`BENCH=speakers make bench`), the margins (similarity −
