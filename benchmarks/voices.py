@@ -22,6 +22,7 @@ turns and the original ones.
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from typing import Any
@@ -49,10 +50,7 @@ def decided_pairs(embeddings: np.ndarray, where: np.ndarray, assignment: np.ndar
     """Every pair of parts the count decided on: each two voices it kept apart, and each voice's best cut in two,
     which it refused; with their centroid similarity, the speech the smaller part holds, and whether they are
     one person (the reference speaker heard most in each part is the same one; no reference: one voice)."""
-    spans = [where[index:index + 1] for index in range(where.shape[0])]
-
-    def seconds(part: np.ndarray) -> float:
-        return _seconds(spans, part)
+    seconds = functools.partial(_seconds, [where[index:index + 1] for index in range(where.shape[0])])
 
     def owner(part: np.ndarray) -> str | None:
         heard: dict[str, float] = {}
