@@ -232,19 +232,14 @@ def run_held_out() -> dict[str, Any]:
         audio, reference = _load(DATA / f"{name}.flac"), read_rttm(DATA / f"{name}.rttm")
         duration = audio.shape[0] / RATE
         speech, embeddings, where = diarizer.listen(audio)
-        if embeddings.shape[0] == 0:
-            turns = {way: [] for way in ways}
-            found = 0
-        else:
-            decision = diarizer.decide(speech, embeddings, where, SpeakerCount())
-            if name in HELD_OUT:
-                pairs += decided_pairs(embeddings, where, decision.assignment, reference)
-            ours = diarizer.labelled(audio, speech, embeddings, where, decision)
-            silero_only = Speech(speech.clear, Heard([], speech.heard.together, speech.heard.together))
-            before = diarizer.labelled(audio, silero_only, embeddings, where, decision)
-            turns = {"ours": ours.turns, "before": before.turns}
-            found = len(ours.voices)
-        turns["one_speaker"] = [(0.0, duration, "one")]
+        decision = diarizer.decide(speech, embeddings, where, SpeakerCount())
+        if name in HELD_OUT:
+            pairs += decided_pairs(embeddings, where, decision.assignment, reference)
+        ours = diarizer.labelled(audio, speech, embeddings, where, decision)
+        silero_only = Speech(speech.clear, Heard([], speech.heard.together, speech.heard.together))
+        before = diarizer.labelled(audio, silero_only, embeddings, where, decision)
+        turns = {"ours": ours.turns, "before": before.turns, "one_speaker": [(0.0, duration, "one")]}
+        found = len(ours.voices)
         speakers: dict[str, float] = {}
         for start, end, label in reference:
             speakers[label] = speakers.get(label, 0.0) + end - start

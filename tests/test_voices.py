@@ -166,4 +166,6 @@ def test_the_log_says_on_which_side_of_the_bar_the_kept_voices_are() -> None:
     forced = Voices(np.array([0, 1]), split_margin=0.07, refused_margin=None, heard_together=0.06, raised_by_overlap=True)
     assert apart.describe() == "the two most alike voices 0.22 below the one-voice bar; the best further split 0.02 above it"
     assert forced.describe() == ("two voices heard at once in 6% of the speech, so at least two; "
-                                 "the two most alike voices 0.07 above the one-voice bar")
+                                 "the two most alike voices 0.07 above the one-voice bar; "
+                                 "the second voice is labelled only where two are heard at once")
+    assert forced.second_heard_only_together and not apart.second_heard_only_together

@@ -84,6 +84,12 @@ class Voices:
     def count(self) -> int:
         return int(self.assignment.max()) + 1 if self.assignment.size else 0
 
+    @property
+    def second_heard_only_together(self) -> bool:
+        """Two voices only because two are heard at once: the embeddings' best cut in two is as alike as one voice,
+        so all they show is one voice, and the second is known only from where two are heard at once."""
+        return self.raised_by_overlap and self.split_margin is not None and self.split_margin >= 0
+
     def describe(self) -> str:
         """The decision in words, with its margins, for the log."""
         said = []
@@ -92,6 +98,8 @@ class Voices:
         if self.split_margin is not None:
             side = "below" if self.split_margin < 0 else "above"  # above: kept apart only because two were heard at once
             said.append(f"the two most alike voices {abs(self.split_margin):.2f} {side} the one-voice bar")
+        if self.second_heard_only_together:
+            said.append("the second voice is labelled only where two are heard at once")
         if self.refused_margin is not None:
             said.append(f"the best further split {self.refused_margin:.2f} above it")
         return "; ".join(said) or "too little speech to tell voices apart"
