@@ -2,7 +2,8 @@
 voices is known, and how each is heard when the input changes a little (as it does on another machine).
 
 All from tests/data (copies of shared/audio/dev): JFK, Lucier, fifteen FLEURS readers (German, Spanish,
-French), two CMU ARCTIC speakers, five AMI meeting excerpts, AN4, the stereo clip. Conversations made here join
+French), two CMU ARCTIC speakers, five AMI meeting excerpts, AN4, the stereo clip, a house-music loop (a show's
+intro and outro, which pyannote's segmentation model calls speech). Conversations made here join
 recordings of different people (FLEURS readers only across languages: one reader may read several sentences of
 one language), each levelled to −25 dBFS, with the reference from each piece's speech (Silero).
 """
@@ -87,9 +88,17 @@ def fleurs(name: str) -> np.ndarray:
     return load(DATA / "fleurs" / f"fleurs-{name}.ogg")
 
 
+def music(seconds: float = 20.0) -> np.ndarray:
+    """A 7 s house-music loop repeated to `seconds`, at −25 dBFS, like a show's jingle."""
+    loop = load(DATA / "music" / "house_lo.ogg")
+    return level(np.tile(loop, -(-int(seconds * RATE) // loop.shape[0]))[:int(seconds * RATE)])
+
+
 def single_voice_cases() -> dict[str, Case]:
     jfk = load(DATA / "jfk.flac")
-    cases = {"jfk": Case(jfk, 1), "lucier": Case(load(DATA / "lucier.mp3"), 1)}
+    lucier = load(DATA / "lucier.mp3")
+    cases = {"jfk": Case(jfk, 1), "lucier": Case(lucier, 1)}
+    cases["lucier_music_intro_outro"] = Case(np.concatenate([music(), level(lucier[:60 * RATE]), music()]), 1)
     cases |= {path.stem: Case(load(path), 1) for path in sorted((DATA / "fleurs").glob("*.ogg"))}
     cases |= {f"arctic_{speaker}": Case(arctic(speaker), 1) for speaker in ("aew", "axb")}
     cases["jfk_twice_pink_noise"] = Case(np.concatenate([jfk, pink_noise(20, -50), jfk]), 1)  # the solo show's pause

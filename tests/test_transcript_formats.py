@@ -11,7 +11,7 @@ import pytest
 from pipeline.formats.transcript import Segment, Transcript, Word, group_words, join_words
 from pipeline.stages.transcribe import gap_warning
 from pipeline.transcription.audio import SAMPLE_RATE
-from pipeline.transcription.coverage import merge_close, uncovered, unknown_words, wordless_stretches
+from pipeline.transcription.coverage import merge_close, unknown_words, wordless_stretches
 from pipeline.transcription.engines import (
     group_for_calls,
     join_stretches,
@@ -58,12 +58,6 @@ def test_wordless_stretches_keep_a_margin_from_words() -> None:
 
 def test_merge_close() -> None:
     assert merge_close([(5.0, 6.0), (0.0, 1.0), (1.5, 2.0), (6.2, 7.0)]) == [(0.0, 2.0), (5.0, 7.0)]
-
-
-def test_uncovered_keeps_the_pieces_nothing_covers() -> None:
-    assert uncovered([(0.0, 10.0)], [(1.0, 2.0), (4.0, 5.0)]) == [(0.0, 1.0), (2.0, 4.0), (5.0, 10.0)]
-    assert uncovered([(0.0, 3.0), (6.0, 8.0)], [(0.0, 3.0), (5.0, 7.0)]) == [(7.0, 8.0)]
-    assert uncovered([(1.0, 2.0)], []) == [(1.0, 2.0)]
 
 
 def test_unknown_words_are_only_those_the_transcript_lacks() -> None:

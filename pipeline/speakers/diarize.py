@@ -6,8 +6,7 @@ speaker encoder, each shipped inside a package from the package index, so nothin
   wheel, on 80-band Kaldi filterbanks (kaldi-native-fbank);
 - `resemblyzer`: the GE2E d-vector LSTM the `resemblyzer` package ships (Apache-2.0), on 40-band mels.
 
-Silero finds the speech (and pyannote's segmentation model what Silero misses, in stretches of a second or
-more); overlapping 1.5 s windows of it are embedded; the windows are clustered into voices
+Silero finds the speech; overlapping 1.5 s windows of it are embedded; the windows are clustered into voices
 (pipeline.speakers.voices: how many, decided with a measured margin, unless the episode gives the number);
 every 0.1 s of speech that Silero or pyannote's segmentation model hears then goes to the voice whose centroid
 the windows around it are closest to (resegmentation), and flickers shorter than a turn are smoothed away. Where
@@ -43,7 +42,7 @@ from pipeline.speakers.voices import (
     unit,
 )
 from pipeline.transcription.audio import SAMPLE_RATE, Samples
-from pipeline.transcription.coverage import merge_close, uncovered
+from pipeline.transcription.coverage import merge_close
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,10 +56,6 @@ HOP_SECONDS = 0.5
 SHORTEST_SPEECH_SECONDS = 0.3  # less says little about a voice
 MAX_CLUSTERED = 2000  # windows clustered at most; more are averaged in neighbouring groups first (bounded memory)
 LEVEL_DBFS = -30.0  # each stretch of speech is brought to this level before embedding: a quiet guest is still a voice
-# Speech only the segmentation model hears is learnt from too when it lasts this long: in meetings Silero misses
-# quiet, distant voices (AMI trn07: it hears 3 s of the 15 s annotated, and one voice of two). Shorter pieces are
-# mostly the edges of Silero's own stretches; learning from them too moved AMI dev00's count from 2 to 3.
-MISSED_SPEECH_SECONDS = 1.0
 BATCH = 16  # windows per forward pass: larger batches are no faster on a CPU and hold more activations
 
 Progress = Callable[[float], None]
@@ -317,10 +312,10 @@ class Speech:
 
     @property
     def learnt(self) -> list[Span]:
-        """Where the voices are learnt: Silero's speech, and each stretch of MISSED_SPEECH_SECONDS or more that
-        only the segmentation model hears."""
-        missed = uncovered(self.heard.speech, self.clear)
-        return sorted([*self.clear, *(span for span in missed if span[1] - span[0] >= MISSED_SPEECH_SECONDS)])
+        """Where the voices are learnt: Silero's speech only. The segmentation model also calls music speech (a
+        house-music intro: 7 s of 20, probability 0.61, as high as a quiet meeting voice's 0.62–0.82), and
+        learnt from, that intro was a voice of its own: a solo show with a jingle became two speakers."""
+        return self.clear
 
     @property
     def labelled(self) -> list[Span]:
@@ -334,9 +329,7 @@ def speech_heard(audio: Samples) -> Speech:
     Every stretch either Silero or pyannote's segmentation model hears (each at its own default, 0.4 and 0.5) is
     labelled: on 12 real AMI meeting excerpts, Silero alone missed 32 s of the 252 s annotated (quiet, distant
     voices), the union 13 s, for 8.5 s heard where nobody speaks instead of 3.4 s. The voices are learnt from
-    Silero's speech and from the stretches of a second or more only the segmentation model hears
-    (`Speech.learnt`): learning them from the whole union moved the count of two dev meetings under dither and
-    MP3, its short pieces being mostly the edges of Silero's own stretches."""
+    Silero's speech alone (`Speech.learnt`)."""
     return Speech(speech_spans(audio), heard(audio))
 
 

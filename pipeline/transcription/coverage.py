@@ -10,7 +10,6 @@ that leaves without words is returned as a gap, for the creator to hear.
 
 from __future__ import annotations
 
-import bisect
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,22 +78,6 @@ def merge_close(spans: Sequence[tuple[float, float]], within: float = MERGE_SECO
         else:
             merged.append((start, end))
     return merged
-
-
-def uncovered(spans: Sequence[tuple[float, float]], covered: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The pieces of `spans` that no span of `covered` (sorted, not overlapping) covers."""
-    ends = [last for _first, last in covered]
-    pieces: list[tuple[float, float]] = []
-    for start, end in spans:
-        cursor, index = start, bisect.bisect_right(ends, start)
-        while index < len(covered) and covered[index][0] < end:
-            first, last = covered[index]
-            if first > cursor:
-                pieces.append((cursor, first))
-            cursor, index = max(cursor, last), index + 1
-        if cursor < end:
-            pieces.append((cursor, end))
-    return pieces
 
 
 def speech_in(audio: Samples, stretches: list[tuple[float, float]],
