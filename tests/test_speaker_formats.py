@@ -13,7 +13,16 @@ from pipeline.formats.subtitles import paragraphs, podcasting20, srt_text, vtt_t
 from pipeline.formats.transcript import Transcript, Word, group_words
 from pipeline.speakers.known import count_from_config
 from pipeline.speakers.people import episode_people
-from pipeline.speakers.turns import active_speakers, label_words, runs, second_voices, smooth, speaker_names, speaker_of
+from pipeline.speakers.turns import (
+    active_speakers,
+    label_words,
+    runs,
+    second_voices,
+    smooth,
+    speaker_names,
+    speaker_of,
+    speaking,
+)
 
 
 def words(text: str, start: float = 0.0, step: float = 0.4, speaker: str | None = None) -> list[Word]:
@@ -62,6 +71,17 @@ def test_a_word_heard_under_two_voices_stays_with_who_was_speaking() -> None:
     turns = [(0.0, 4.0, "S1"), (3.5, 4.0, "S2"), (4.0, 6.0, "S2")]
     found = label_words([Word("under", 3.6, 3.9), Word("after", 4.1, 4.5)], turns, {"S1": "Dana", "S2": "Sam"})
     assert [w.speaker for w in found] == ["Dana", "Sam"]
+
+
+def test_a_voice_that_says_no_word_is_named_nowhere() -> None:
+    jingle_then_host = [(0.0, 15.0, "S1"), (15.5, 40.0, "S2"), (20.0, 20.5, "S1")]
+    spoken = words("welcome back to the show", start=16.0)
+    kept = speaking(jingle_then_host, spoken)
+    assert kept == [(15.5, 40.0, "S2")]
+    assert speaker_names(kept, {}) == {"S2": None}  # a solo show with a jingle: nobody named
+    talk = [(0.0, 3.0, "S1"), (3.0, 6.0, "S2")]
+    assert speaking(talk, words("hello there", 0.5) + words("hi", 3.5)) == talk
+    assert speaking(talk, []) == []
 
 
 def test_names_known_given_renamed_and_a_lone_voice_unnamed() -> None:

@@ -97,6 +97,14 @@ def speaker_of(start: float, end: float, turns: Sequence[Turn]) -> str | None:
     return label if distance <= NEAREST_TURN_SECONDS else None
 
 
+def speaking(turns: Sequence[Turn], words: Sequence[Word]) -> list[Turn]:
+    """The turns of the voices that say at least one word. A voice that says none (a jingle, a laugh, a noise
+    the diarizer took for a voice) is nobody the listener hears speak, so it is named nowhere."""
+    near = turns_near(turns)
+    heard = {speaker_of(word.start, word.end, near(word)) for word in words}
+    return [turn for turn in turns if turn[2] in heard]
+
+
 def label_words(words: Sequence[Word], turns: Sequence[Turn], names: Mapping[str, str | None]) -> list[Word]:
     """Every word with the name of the voice that covers most of its time (a turn never splits a word)."""
     near = turns_near(turns)

@@ -210,6 +210,8 @@ def report_language(ctx: Context, setting: str, detection: Detection) -> None:
 
 
 def run(ctx: Context) -> list[Path]:
+    from pipeline.speakers.turns import speaking
+
     limit_malloc_arenas()  # threads' arenas would otherwise make the peak grow with the episode's length
     paths = ctx.paths
     engine = str(ctx.option("engine") or ctx.show.transcription.engine)
@@ -256,6 +258,7 @@ def run(ctx: Context) -> list[Path]:
             log.warning("%s: no speech found in %s; the transcript and captions are empty",
                         ctx.episode.id, ctx.project.relative(paths.asr_wav))
     turns, known, diarization_key = find_turns(ctx, audio_hash, previous, audio)
+    turns = speaking(turns, transcript.words)  # the English track names the same speakers
     with_speakers(ctx, transcript, turns, known, diarization_key).save(paths.heard_json)
     if not ctx.episode.translated(ctx.show.language, ctx.show.transcription.translate_to_english):
         paths.heard_en_json.unlink(missing_ok=True)
