@@ -75,7 +75,7 @@ def test_a_word_heard_under_two_voices_stays_with_who_was_speaking() -> None:
 
 def test_a_voice_that_says_no_word_is_named_nowhere() -> None:
     jingle_then_host = [(0.0, 15.0, "S1"), (15.5, 40.0, "S2"), (20.0, 20.5, "S1")]
-    spoken = words("welcome back to the show", start=16.0)
+    spoken = words(". ♪", start=3.0) + words("welcome back to the show", start=16.0)
     kept = speaking(jingle_then_host, spoken)
     assert kept == [(15.5, 40.0, "S2")]
     assert speaker_names(kept, {}) == {"S2": None}  # a solo show with a jingle: nobody named

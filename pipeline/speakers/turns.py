@@ -99,9 +99,10 @@ def speaker_of(start: float, end: float, turns: Sequence[Turn]) -> str | None:
 
 def speaking(turns: Sequence[Turn], words: Sequence[Word]) -> list[Turn]:
     """The turns of the voices that say at least one word. A voice that says none (a jingle, a laugh, a noise
-    the diarizer took for a voice) is nobody the listener hears speak, so it is named nowhere."""
+    the diarizer took for a voice) is nobody the listener hears speak, so it is named nowhere. A lone mark is no
+    word: the transcriber hears "." in a jingle."""
     near = turns_near(turns)
-    heard = {speaker_of(word.start, word.end, near(word)) for word in words}
+    heard = {speaker_of(word.start, word.end, near(word)) for word in words if any(c.isalnum() for c in word.text)}
     return [turn for turn in turns if turn[2] in heard]
 
 
