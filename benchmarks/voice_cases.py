@@ -11,6 +11,7 @@ one language), each levelled to −25 dBFS, with the reference from each piece's
 from __future__ import annotations
 
 import contextlib
+import functools
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -162,17 +163,49 @@ def dithered(audio: np.ndarray) -> np.ndarray:
     return (audio + noise).astype(np.float32)
 
 
-def as_mp3(audio: np.ndarray) -> np.ndarray:
-    """Through a 128 kb/s MP3 and back (libmp3lame, decoded as the pipeline decodes)."""
+def as_mp3(audio: np.ndarray, bitrate: str = "128k") -> np.ndarray:
+    """Through an MP3 and back (libmp3lame, decoded as the pipeline decodes)."""
     import imageio_ffmpeg
     import soundfile
 
     with tempfile.TemporaryDirectory() as folder:
         wav, mp3 = Path(folder) / "in.wav", Path(folder) / "in.mp3"
         soundfile.write(wav, audio, RATE)
-        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(wav), "-b:a", "128k", str(mp3)],
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(wav), "-b:a", bitrate, str(mp3)],
                        check=True)
         return load(mp3)
+
+
+def telephone(audio: np.ndarray) -> np.ndarray:
+    """A phone line: 8 kHz, 300–3400 Hz."""
+    from scipy.signal import butter, resample_poly, sosfilt
+
+    band = butter(4, [300, 3400], btype="band", fs=RATE // 2, output="sos")
+    return resample_poly(sosfilt(band, resample_poly(audio, 1, 2)), 2, 1)[:audio.shape[0]].astype(np.float32)
+
+
+def in_kitchen(audio: np.ndarray, snr_db: float) -> np.ndarray:
+    """Real kitchen noise (running water, dishes) under the speech, `snr_db` below it."""
+    noise = np.resize(load(DATA / "noise" / "doing_the_dishes.ogg"), audio.shape)
+    gain = np.sqrt(np.mean(np.square(audio, dtype=np.float64)) / np.mean(np.square(noise, dtype=np.float64)))
+    return (audio + noise * gain * 10 ** (-snr_db / 20)).astype(np.float32)
+
+
+def reverberant(audio: np.ndarray, seconds: float = 0.5) -> np.ndarray:
+    """A bare room: exponentially decaying noise as the impulse response (RT60 `seconds`)."""
+    from scipy.signal import fftconvolve
+
+    t = np.arange(int(seconds * RATE)) / RATE
+    response = np.random.default_rng(0).standard_normal(t.shape) * np.exp(-6.9 * t / seconds)
+    response[0] = 1.0
+    return level(fftconvolve(audio, response)[:audio.shape[0]].astype(np.float32))
+
+
+# Recording conditions none of the cases were chosen or tuned under: what a listener's recordings may be.
+CONDITIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "telephone": telephone, "kitchen_10db": functools.partial(in_kitchen, snr_db=10.0),
+    "kitchen_0db": functools.partial(in_kitchen, snr_db=0.0), "reverberant": reverberant,
+    "mp3_32k": functools.partial(as_mp3, bitrate="32k"), "quieter_20db": lambda audio: (audio * 0.1).astype(np.float32)}
 
 
 PERTURBATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {

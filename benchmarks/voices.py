@@ -1,6 +1,6 @@
 """Benchmark part of `speakers`: how many voices, with what margin, how stable, against two other ways to count.
 
-On every real case of benchmarks/voice_cases.py (20 recordings of one voice, 16 of two to seven), the windows
+On every real case of benchmarks/voice_cases.py (21 recordings of one voice, 16 of two to seven), the windows
 are embedded once (CAM++) and counted three ways, side by side:
 - project: pipeline.speakers.voices (spectral cuts kept while the parts are less alike than one voice's halves,
   by a bar that depends on how much speech the smaller part holds), with its margins: for one voice, how far
@@ -17,7 +17,8 @@ smaller part; the held-out meetings' pairs are given beside them by benchmarks/s
 Each count's turns (the same resegmentation) are scored against the reference where there is one (DER, as in
 benchmarks/speakers.py). Then the project's diarizer runs again on each case shifted by 10 ms, dithered at
 −60 dBFS (of a recording at −20 dBFS), through MP3 and on one thread: the voices found and the DER between those
-turns and the original ones.
+turns and the original ones. Last, some cases under recording conditions nothing was chosen under
+(`unseen_conditions`: a phone line, kitchen noise, a bare room, a 32 kb/s MP3, 20 dB quieter).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 
 from benchmarks.voice_cases import (
     AMI,
+    CONDITIONS,
     PERTURBATIONS,
     RATE,
     SHIFT_SECONDS,
@@ -204,6 +206,32 @@ def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
     return row
 
 
+CONDITION_CASES = ("jfk", "lucier", "fleurs-de-000", "arctic_axb", "jfk_twice_pink_noise", "lucier_music_intro_outro",
+                   "jfk_lucier", "fleurs_fr-001_de-000", "arctic_aew_axb", "an4_2spk", "ami_dev00")
+
+
+def run_conditions(diarizer: Any, cases: dict[str, Case]) -> dict[str, Any]:
+    """Voices found on some of the cases under recording conditions nothing was chosen under (a phone line,
+    kitchen noise 10 and 0 dB down, a bare room, a 32 kb/s MP3, 20 dB quieter), with the margin of each decision;
+    wrong: one voice found as more, several as one."""
+    from pipeline.speakers.voices import SpeakerCount
+
+    rows: dict[str, str] = {}
+    wrong: list[str] = []
+    for name in CONDITION_CASES:
+        case = cases[name]
+        shown = []
+        for condition, change in CONDITIONS.items():
+            found = diarizer.diarize(change(case.audio), SpeakerCount(), lambda _s: None)
+            count, decision = len(found.voices), found.decision
+            margin = decision and (decision.split_margin if count > 1 else decision.refused_margin)
+            if (count != 1) if case.voices == 1 else (count < 2):
+                wrong.append(f"{name} {condition}")
+            shown.append(f"{count}" + (f" ({margin:+.2f})" if margin is not None else ""))
+        rows[name] = f"{case.voices}: " + " / ".join(shown)
+    return {"conditions": " / ".join(CONDITIONS), "wrong": wrong, "cases": rows}
+
+
 def run_voices() -> dict[str, Any]:
     from pipeline.speakers.diarize import load_diarizer
     from pipeline.speakers.voices import SpeakerCount
@@ -235,6 +263,7 @@ def run_voices() -> dict[str, Any]:
         "turns_der_max": {check: max(row[f"{check}_turns_der"] for row in every.values()) for check in checks},
         "rtf_max": max(row["rtf"] for row in every.values()),
         "bar_evidence": bar_evidence([pair for row in every.values() for pair in row["pairs"]]),
+        "unseen_conditions": run_conditions(diarizer, {**single_voice_cases(), **multi_voice_cases(long=False)}),
         "single_voice": {name: _shown(row, checks) for name, row in single.items()},
         "several_voices": {name: _shown(row, checks) for name, row in several.items()},
     }
