@@ -163,7 +163,7 @@ def find_turns(ctx: Context, audio_hash: str, previous: Transcript | None,
     with progress_bar(round(duration), f"speakers {ctx.episode.id}", unit="s") as bar:
         diarization = diarizer.diarize(audio, count, lambda seconds: advance_to(bar, seconds))
     matches = match_voices(diarization, voices)
-    found = len(diarization.voices)
+    found = len({label for _start, _end, label in diarization.turns})  # speech too short to embed is one voice's too
     log.info("%s: %d voice%s found (%s)", ctx.episode.id, found, "s" if found != 1 else "",
              diarization.decision.describe() if diarization.decision else f"{count.least} given")
     for match in matches:
