@@ -242,7 +242,7 @@ class WindowDiarizer:
         learnt from: what `decide` and `labelled` read."""
         speech = speech_heard(audio)
         on_progress(audio.shape[0] / SAMPLE_RATE * 0.3)
-        embeddings, where = self.windows(audio, speech.learnt)
+        embeddings, where = self.windows(audio, speech.clear)
         on_progress(audio.shape[0] / SAMPLE_RATE * 0.8)
         return speech, embeddings, where
 
@@ -281,15 +281,16 @@ class WindowDiarizer:
         labels = sorted(set(assignment.tolist()))
         centroids = np.stack([unit(embeddings[assignment == label].mean(axis=0)) for label in labels])
         names = {index: f"S{index + 1}" for index in range(len(labels))}
-        duration = audio.shape[0] / SAMPLE_RATE
-        if decision.second_heard_only_together:
-            one = unit(embeddings.mean(axis=0))[None]
-            frame_labels = resegment(embeddings, where, one, speech.labelled, duration)
-            turns = runs([names[0] if label is not None else None for label in frame_labels], FRAME_SECONDS)
-            turns = sorted(turns + [(start, end, names[1]) for start, end in speech.heard.maybe_together])
-            return Diarization(turns, {names[0]: one[0], names[1]: centroids[1]}, decision)
-        frame_labels = resegment(embeddings, where, centroids, speech.labelled, duration)
+        only_together = decision.second_heard_only_together
+        if only_together:
+            one = unit(embeddings.mean(axis=0))
+            voices = {names[0]: one, names[1]: centroids[1]}
+            centroids = one[None]
+        frame_labels = resegment(embeddings, where, centroids, speech.labelled, audio.shape[0] / SAMPLE_RATE)
         turns = runs([names[label] if label is not None else None for label in frame_labels], FRAME_SECONDS)
+        if only_together:
+            return Diarization(sorted(turns + [(start, end, names[1]) for start, end in speech.heard.maybe_together]),
+                               voices, decision)
         used = {label for _start, _end, label in turns}
         if len(used) > 1:
             turns = sorted(turns + second_voices(turns, speech.heard.maybe_together))
@@ -307,15 +308,8 @@ class WindowDiarizer:
 
 @dataclass(frozen=True)
 class Speech:
-    clear: list[Span]  # speech Silero hears
+    clear: list[Span]  # speech Silero hears: the voices are learnt from it alone
     heard: Heard  # what pyannote's segmentation model hears: speech, and two voices at once (surely, or likely)
-
-    @property
-    def learnt(self) -> list[Span]:
-        """Where the voices are learnt: Silero's speech only. The segmentation model also calls music speech (a
-        house-music intro: 7 s of 20, probability 0.61, as high as a quiet meeting voice's 0.62–0.82), and
-        learnt from, that intro was a voice of its own: a solo show with a jingle became two speakers."""
-        return self.clear
 
     @property
     def labelled(self) -> list[Span]:
@@ -329,7 +323,9 @@ def speech_heard(audio: Samples) -> Speech:
     Every stretch either Silero or pyannote's segmentation model hears (each at its own default, 0.4 and 0.5) is
     labelled: on 12 real AMI meeting excerpts, Silero alone missed 32 s of the 252 s annotated (quiet, distant
     voices), the union 13 s, for 8.5 s heard where nobody speaks instead of 3.4 s. The voices are learnt from
-    Silero's speech alone (`Speech.learnt`)."""
+    Silero's speech alone: the segmentation model also calls music speech (a house-music intro: 7 s of 20,
+    probability 0.61, as high as a quiet meeting voice's 0.62–0.82), and learnt from, that intro was a voice of
+    its own: a solo show with a jingle became two speakers."""
     return Speech(speech_spans(audio), heard(audio))
 
 
