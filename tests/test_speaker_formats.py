@@ -82,6 +82,8 @@ def test_a_voice_that_says_no_word_is_named_nowhere() -> None:
     talk = [(0.0, 3.0, "S1"), (3.0, 6.0, "S2")]
     assert speaking(talk, words("hello there", 0.5) + words("hi", 3.5)) == talk
     assert speaking(talk, []) == []
+    tracks = [(0.0, 9.0, "Host"), (2.0, 2.4, "Muted")]  # a multitrack guest whose track only coughs
+    assert speaking(tracks, words("thanks for coming", 1.0)) == [(0.0, 9.0, "Host")]
 
 
 def test_names_known_given_renamed_and_a_lone_voice_unnamed() -> None:
