@@ -41,7 +41,7 @@ from benchmarks.voice_cases import (
     one_thread,
     single_voice_cases,
 )
-from pipeline.speakers.voices import CAMPLUSPLUS_BAR, VoiceBar, _seconds, _split, unit
+from pipeline.speakers.voices import CAMPLUSPLUS_BAR, VoiceBar, cut_in_two, part_seconds, unit
 
 DEV_CLIPS = (*AMI, "an4_2spk", "stereo_diarization")
 LENGTHS = ((0.0, 3.0), (3.0, 8.0), (8.0, float("inf")))  # seconds of speech in the smaller part
@@ -52,7 +52,7 @@ def decided_pairs(embeddings: np.ndarray, where: np.ndarray, assignment: np.ndar
     """Every pair of parts the count decided on: each two voices it kept apart, and each voice's best cut in two,
     which it refused; with their centroid similarity, the speech the smaller part holds, and whether they are
     one person (the reference speaker heard most in each part is the same one; no reference: one voice)."""
-    seconds = functools.partial(_seconds, [where[index:index + 1] for index in range(where.shape[0])])
+    seconds = functools.partial(part_seconds, [where[index:index + 1] for index in range(where.shape[0])])
 
     def owner(part: np.ndarray) -> str | None:
         heard: dict[str, float] = {}
@@ -70,7 +70,7 @@ def decided_pairs(embeddings: np.ndarray, where: np.ndarray, assignment: np.ndar
     parts = [assignment == label for label in range(int(assignment.max()) + 1)] if assignment.size else []
     found = [pair(parts[a], parts[b]) for a in range(len(parts)) for b in range(a + 1, len(parts))]
     for part in parts:
-        cut = _split(embeddings, part, seconds, bar)
+        cut = cut_in_two(embeddings, part, seconds, bar)
         if cut is not None:
             found.append(pair(cut[1], cut[2]))
     return found

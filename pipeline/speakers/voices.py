@@ -175,7 +175,7 @@ def cluster_voices(embeddings: np.ndarray, spans: Sequence[np.ndarray], count: S
     n = embeddings.shape[0]
     if n < 2 or count.most == 1:
         return Voices(np.zeros(n, dtype=int), None, None)
-    seconds = functools.partial(_seconds, spans)
+    seconds = functools.partial(part_seconds, spans)
     if count.fixed:
         parts = [spectral_split(embeddings, min(count.least, n)) == label for label in range(min(count.least, n))]
         return _voices(embeddings, [part for part in parts if part.any()], seconds, bar, None)
@@ -186,7 +186,7 @@ def cluster_voices(embeddings: np.ndarray, spans: Sequence[np.ndarray], count: S
     while len(parts) < count.most:
         for part in parts:
             if part.tobytes() not in tried:
-                tried[part.tobytes()] = _split(embeddings, part, seconds, bar)
+                tried[part.tobytes()] = cut_in_two(embeddings, part, seconds, bar)
         candidates = [(found[0], index) for index, part in enumerate(parts) if (found := tried[part.tobytes()])]
         margin, index = min(candidates, default=(None, -1))
         if margin is not None and (margin < 0 or len(parts) < count.least):
@@ -204,7 +204,8 @@ def cluster_voices(embeddings: np.ndarray, spans: Sequence[np.ndarray], count: S
     return _voices(embeddings, _join_alike(embeddings, parts, seconds, bar, count.least, count.most), seconds, bar, refused)
 
 
-def _seconds(spans: Sequence[np.ndarray], part: np.ndarray) -> float:
+def part_seconds(spans: Sequence[np.ndarray], part: np.ndarray) -> float:
+    """Seconds of speech in `part` (a mask over the items whose `spans` are given)."""
     import numpy as np
 
     return speech_seconds([spans[index] for index in np.flatnonzero(part)])
@@ -216,7 +217,7 @@ def _margin(embeddings: np.ndarray, first: np.ndarray, second: np.ndarray, secon
     return similarity - bar(min(seconds(first), seconds(second)))
 
 
-def _split(embeddings: np.ndarray, part: np.ndarray, seconds: Callable[[np.ndarray], float],
+def cut_in_two(embeddings: np.ndarray, part: np.ndarray, seconds: Callable[[np.ndarray], float],
            bar: VoiceBar) -> tuple[float, np.ndarray, np.ndarray] | None:
     """The part cut in two (spectral), and the margin of the cut; None when it is too small to hold two voices."""
     import numpy as np
