@@ -24,6 +24,10 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 RATE = 16_000
 Turn = tuple[float, float, str]
 AMI = ("ami_dev00", "ami_dev01", "ami_trn00", "ami_trn04", "ami_trn05")
+# Voices of one room through one recording chain, far more alike than people of different recordings: two people
+# talking (pyannote.audio's sample) and two Seattle City Council meetings, their members in turn (tests/data/README.md).
+ONE_ROOM = {"pyannote_sample": "pyannote_sample.flac", "council_7": "council/council_7.ogg",
+            "council_9": "council/council_9.ogg"}
 FLEURS_PAIRS = (("de-003", "es-004"), ("es-003", "de-002"), ("es-002", "fr-000"), ("es-004", "de-001"),
                 ("fr-001", "de-000"), ("fr-002", "es-001"))
 
@@ -144,6 +148,9 @@ def multi_voice_cases(long: bool = True) -> dict[str, Case]:
     for first, second in FLEURS_PAIRS:
         cases[f"fleurs_{first}_{second}"] = joined([(level(fleurs(first)), first), (level(fleurs(second)), second),
                                                     (level(fleurs(first))[:5 * RATE], first)])
+    for name, file in ONE_ROOM.items():
+        reference = read_rttm((DATA / file).with_suffix(".rttm"))
+        cases[name] = Case(load(DATA / file), len({label for _a, _b, label in reference}), reference)
     cases["jfk_lucier"] = joined([(level(load(DATA / "jfk.flac")), "JFK"),
                                   (level(load(DATA / "lucier.mp3"))[:30 * RATE], "Lucier")])
     if long:

@@ -44,7 +44,7 @@ from benchmarks.voice_cases import (
 from pipeline.speakers.voices import CAMPLUSPLUS_BAR, VoiceBar, cut_in_two, part_seconds, unit
 
 DEV_CLIPS = (*AMI, "an4_2spk", "stereo_diarization")
-LENGTHS = ((0.0, 3.0), (3.0, 8.0), (8.0, float("inf")))  # seconds of speech in the smaller part
+LENGTHS = ((0.0, 3.0), (3.0, 10.0), (10.0, float("inf")))  # seconds of speech in the smaller part
 
 
 def decided_pairs(embeddings: np.ndarray, where: np.ndarray, assignment: np.ndarray,

@@ -11,18 +11,21 @@ any two parts as alike as one voice are joined again.
 How alike two parts of one voice are depends on how much speech each holds, and the cut is made where they are
 least alike. Measured over every pair the count decides on (`bar_evidence` in benchmarks/voices.py: each two
 voices kept apart and each voice's refused cut in two, one person or two by the reference), by the speech in
-the smaller part, on the bench's 37 real recordings / the nine held-out AMI meetings:
+the smaller part, on the bench's 40 real recordings / the nine held-out AMI meetings:
 - under 3 s: one person 0.68–0.89 / 0.45–0.74, two people 0.32–0.54 / 0.44–0.60: little tells them apart;
-- 3–8 s: two people up to 0.67 / 0.70; one person's refused cuts from 0.74 (JFK's opening line against the
+- 3–10 s: two people up to 0.75 / 0.70; one person's refused cuts from 0.74 (JFK's opening line against the
   rest) / 0.76, a few mis-splits of meetings (one person kept apart) as low as 0.58 / 0.55;
-- 8 s and more: one person 0.90 and up / 0.85, two people 0.42–0.59 / none.
-So two parts are one voice from `VoiceBar` up: 0.70 when the smaller holds 3 s or less, 0.75 from 8 s, linear
-between. (From 8 s it was 0.80, closer to one person than to two: a 7 s half of AMI dev00's main voice stood
-only 0.02 above it.) With CAM++ on the real dev clips (`BENCH=speakers make bench`), the margins (similarity −
-bar) it leaves are +0.04 to +0.21 for each of 21 one-voice recordings (the split refused) and −0.02 to −0.39 for
-each of 15 conversations (the voices kept apart); the smallest are JFK and two people talking over each other
-for 2 s of a 5 s clip. A part with less speech than SHORTEST_VOICE_SECONDS is never a voice of its own; a short
-part that is far from every other voice is (a guest with 20 s of a long episode is a guest).
+- 10 s and more: one person 0.84 and up / 0.85, two people up to 0.77 / none. People heard through one room
+  and one recording chain are far more alike than people of different recordings: two talking in
+  pyannote's sample 0.76, the members of a council meeting 0.71–0.77.
+So two parts are one voice from `VoiceBar` up: 0.70 when the smaller holds 3 s or less, 0.80 from 10 s, linear
+between. (It was 0.75 from 8 s, chosen when the bench's conversations were mostly people of different
+recordings joined: pyannote's sample, and three of five council meetings of six to nine people, were then one
+voice.) With CAM++ on the real dev clips (`BENCH=speakers make
+bench`), the margins (similarity − bar) it leaves are +0.04 to +0.21 for each of 21 one-voice recordings (the
+split refused) and −0.002 to −0.39 for each of 18 conversations (the voices kept apart); the smallest are JFK,
+and two council members of 7 and 20 s. A part with less speech than SHORTEST_VOICE_SECONDS is never a voice of
+its own; a short part that is far from every other voice is (a guest with 20 s of a long episode is a guest).
 
 The diarizer raises the least count to two where two voices are heard at once (`at_least_two_when_heard_together`:
 embeddings of two people talking over each other can look like one voice).
@@ -120,7 +123,7 @@ class VoiceBar:
         return self.short + share * (self.long - self.short)
 
 
-CAMPLUSPLUS_BAR = VoiceBar(short=0.70, long=0.75)
+CAMPLUSPLUS_BAR = VoiceBar(short=0.70, long=0.80, long_seconds=10.0)
 
 
 def at_least_two_when_heard_together(count: SpeakerCount, together_seconds: float,

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 3  # bump when a change here alters transcripts, so cached ones are redone
-DIARIZE_VERSION = 10  # the same for speaker turns
+DIARIZE_VERSION = 11  # the same for speaker turns
 VOICE_SAMPLE_SECONDS = 5.0  # a known voice's sample must be at least this long
 
 
