@@ -15,9 +15,9 @@ What sets the project's bar (`bar_evidence`): the centroid similarity of every p
 voices kept apart, each voice's refused cut in two), one person or two by the reference, by the speech in the
 smaller part; the held-out meetings' pairs are given beside them by benchmarks/speakers.py.
 Each count's turns (the same resegmentation) are scored against the reference where there is one (DER, as in
-benchmarks/speakers.py). Then the project's diarizer runs again on each case shifted by 10 ms, dithered at
-−60 dBFS (of a recording at −20 dBFS), through MP3 and on one thread: the voices found and the DER between those
-turns and the original ones. Last, some cases under recording conditions nothing was chosen under
+benchmarks/speakers.py), and so are the project's turns given the true count (`given_count_der`). Then the
+project's diarizer runs again on each case shifted by 10 ms, dithered at −60 dBFS (of a recording at −20 dBFS),
+through MP3 and on one thread: the voices found and the DER between those turns and the original ones. Last, some cases under recording conditions nothing was chosen under
 (`unseen_conditions`: a phone line, kitchen noise, a bare room, a 32 kb/s MP3, 20 dB quieter).
 """
 
@@ -191,6 +191,9 @@ def count_case(diarizer: Any, case: Case) -> dict[str, Any]:
         row[f"{name}_found"] = int(assignment.max()) + 1
     if case.reference is not None:
         row["der"] = der(case.reference, found.turns, duration)
+        given = diarizer.decide(speech, embeddings, where, SpeakerCount(case.voices, case.voices))
+        row["given_count_der"] = der(case.reference, diarizer.labelled(audio, speech, embeddings, where, given).turns,
+                                     duration)
         for name, assignment in others.items():
             turns = diarizer.labelled(audio, speech, embeddings, where, Voices(assignment, None, None)).turns
             row[f"{name}_der"] = der(case.reference, turns, duration)
@@ -256,7 +259,8 @@ def run_voices() -> dict[str, Any]:
         "threed_speaker_several_never_one": f"{sum(row['threed_speaker_found'] >= 2 for row in several.values())}/{len(several)}",
         "one_voice_refused_margin_min": min(row["refused_margin"] for row in single.values() if row["refused_margin"]),
         "several_split_margin_max": max(row["split_margin"] for row in several.values() if row["split_margin"]),
-        "dev_der_mean": mean(dev, "der"), "silhouette_dev_der_mean": mean(dev, "silhouette_der"),
+        "dev_der_mean": mean(dev, "der"), "given_count_dev_der_mean": mean(dev, "given_count_der"),
+        "silhouette_dev_der_mean": mean(dev, "silhouette_der"),
         "threed_speaker_dev_der_mean": mean(dev, "threed_speaker_der"),
         "count_changed": {check: sorted(name for name, row in every.items() if row[f"{check}_found"] != row["found"])
                           for check in checks},
