@@ -17,8 +17,9 @@ smaller part; the held-out meetings' pairs are given beside them by benchmarks/s
 Each count's turns (the same resegmentation) are scored against the reference where there is one (DER, as in
 benchmarks/speakers.py), and so are the project's turns given the true count (`given_count_der`). Then the
 project's diarizer runs again on each case shifted by 10 ms, dithered at −60 dBFS (of a recording at −20 dBFS),
-through MP3 and on one thread: the voices found and the DER between those turns and the original ones. Last, some cases under recording conditions nothing was chosen under
-(`unseen_conditions`: a phone line, kitchen noise, a bare room, a 32 kb/s MP3, 20 dB quieter).
+through MP3 and on one thread: the voices found and the DER between those turns and the original ones. Last,
+some cases under recording conditions nothing was chosen under (`unseen_conditions`: a phone line, kitchen
+noise, a bare room, a 32 kb/s MP3, 20 dB quieter).
 """
 
 from __future__ import annotations
