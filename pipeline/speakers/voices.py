@@ -21,11 +21,11 @@ the smaller part, on the bench's 40 real recordings / the nine held-out AMI meet
 So two parts are one voice from `VoiceBar` up: 0.70 when the smaller holds 3 s or less, 0.80 from 10 s, linear
 between. (It was 0.75 from 8 s, chosen when the bench's conversations were mostly people of different
 recordings joined: pyannote's sample, and three of five council meetings of six to nine people, were then one
-voice.) With CAM++ on the real dev clips (`BENCH=speakers make
-bench`), the margins (similarity − bar) it leaves are +0.04 to +0.21 for each of 21 one-voice recordings (the
-split refused) and −0.002 to −0.39 for each of 18 conversations (the voices kept apart); the smallest are JFK,
-and two council members of 7 and 20 s. A part with less speech than SHORTEST_VOICE_SECONDS is never a voice of
-its own; a short part that is far from every other voice is (a guest with 20 s of a long episode is a guest).
+voice.) With CAM++ on the real dev clips (`BENCH=speakers make bench`), the margins (similarity − bar) it
+leaves are +0.04 to +0.21 for each of 21 one-voice recordings (the split refused) and −0.002 to −0.39 for each
+of 18 conversations (the voices kept apart); the smallest are JFK, and two council members of 7 and 20 s. A
+part with less speech than SHORTEST_VOICE_SECONDS is never a voice of its own; a short part that is far from
+every other voice is (a guest with 20 s of a long episode is a guest).
 
 The diarizer raises the least count to two where two voices are heard at once (`at_least_two_when_heard_together`:
 embeddings of two people talking over each other can look like one voice).
@@ -224,7 +224,7 @@ def _margin(embeddings: np.ndarray, first: np.ndarray, second: np.ndarray, secon
 
 
 def cut_in_two(embeddings: np.ndarray, part: np.ndarray, seconds: Callable[[np.ndarray], float],
-           bar: VoiceBar) -> tuple[float, np.ndarray, np.ndarray] | None:
+               bar: VoiceBar) -> tuple[float, np.ndarray, np.ndarray] | None:
     """The part cut in two (spectral), and the margin of the cut; None when it is too small to hold two voices."""
     import numpy as np
 
