@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.voice_cases import read_rttm
+from benchmarks.voice_cases import read_rttm, spoken_seconds
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 RATE = 16_000
@@ -240,9 +240,7 @@ def run_held_out() -> dict[str, Any]:
         before = diarizer.labelled(audio, silero_only, embeddings, where, decision)
         turns = {"ours": ours.turns, "before": before.turns, "one_speaker": [(0.0, duration, "one")]}
         found = len(ours.voices)
-        speakers: dict[str, float] = {}
-        for start, end, label in reference:
-            speakers[label] = speakers.get(label, 0.0) + end - start
+        speakers = spoken_seconds(reference)
         row: dict[str, Any] = {"held_out": name in HELD_OUT, "speakers": len(speakers),
                                "speakers_over_2s": sum(seconds >= 2 for seconds in speakers.values()), "found": found}
         for way in ways:

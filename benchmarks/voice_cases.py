@@ -72,6 +72,20 @@ def read_rttm(path: Path) -> list[Turn]:
     return turns
 
 
+def annotated(path: Path) -> Case:
+    """A real recording and its reference (the RTTM beside it), with as many voices as the reference names."""
+    reference = read_rttm(path.with_suffix(".rttm"))
+    return Case(load(path), len(spoken_seconds(reference)), reference)
+
+
+def spoken_seconds(reference: list[Turn]) -> dict[str, float]:
+    """Seconds each speaker of a reference speaks."""
+    spoken: dict[str, float] = {}
+    for start, end, label in reference:
+        spoken[label] = spoken.get(label, 0.0) + end - start
+    return spoken
+
+
 def joined(pieces: list[tuple[np.ndarray, str]]) -> Case:
     """Recordings one after another with short pauses; the reference from each one's speech."""
     from pipeline.speakers.speech import speech_spans
@@ -139,8 +153,7 @@ def multi_voice_cases(long: bool = True) -> dict[str, Case]:
 
     cases: dict[str, Case] = {}
     for name in (*AMI, "an4_2spk"):
-        reference = read_rttm(DATA / f"{name}.rttm")
-        cases[name] = Case(load(DATA / f"{name}.flac"), len({label for _a, _b, label in reference}), reference)
+        cases[name] = annotated(DATA / f"{name}.flac")
     stereo, reference = stereo_case()
     cases["stereo_diarization"] = Case(stereo, 2, reference)
     cases["arctic_aew_axb"] = joined([(level(load(path)), path.stem.split("_")[3])
@@ -149,8 +162,7 @@ def multi_voice_cases(long: bool = True) -> dict[str, Case]:
         cases[f"fleurs_{first}_{second}"] = joined([(level(fleurs(first)), first), (level(fleurs(second)), second),
                                                     (level(fleurs(first))[:5 * RATE], first)])
     for name, file in ONE_ROOM.items():
-        reference = read_rttm((DATA / file).with_suffix(".rttm"))
-        cases[name] = Case(load(DATA / file), len({label for _a, _b, label in reference}), reference)
+        cases[name] = annotated(DATA / file)
     cases["jfk_lucier"] = joined([(level(load(DATA / "jfk.flac")), "JFK"),
                                   (level(load(DATA / "lucier.mp3"))[:30 * RATE], "Lucier")])
     if long:

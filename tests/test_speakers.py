@@ -27,6 +27,7 @@ from benchmarks.voice_cases import (
     one_thread,
     read_rttm,
     single_voice_cases,
+    spoken_seconds,
 )
 from pipeline.errors import ConfigError, InputError
 from pipeline.formats.transcript import Transcript
@@ -262,10 +263,7 @@ def test_voices_of_one_room_are_told_apart(campplus: Diarizer, several_voices: d
     for name in ONE_ROOM:
         case = several_voices[name]
         assert case.reference is not None
-        spoken: dict[str, float] = {}
-        for start, end, label in case.reference:
-            spoken[label] = spoken.get(label, 0.0) + end - start
-        people = sum(seconds >= 5.0 for seconds in spoken.values())
+        people = sum(seconds >= 5.0 for seconds in spoken_seconds(case.reference).values())
         duration = case.audio.shape[0] / RATE
         speech, embeddings, where = campplus.listen(case.audio)
         for count in (SpeakerCount(), SpeakerCount(case.voices, case.voices)):

@@ -164,11 +164,8 @@ def affinity(items: np.ndarray, keep: float = AFFINITY_KEEP) -> np.ndarray:
 
 
 def spectral_split(items: np.ndarray, clusters: int) -> np.ndarray:
-    import numpy as np
     from sklearn.cluster import SpectralClustering
 
-    if clusters <= 1:
-        return np.zeros(items.shape[0], dtype=int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a pruned graph of well-separated voices is not connected
         warnings.simplefilter("ignore", RuntimeWarning)  # a few windows: scipy's dense eigensolver instead of ARPACK
