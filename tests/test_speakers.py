@@ -290,7 +290,7 @@ def test_a_short_distinct_guest_is_found(campplus: Diarizer) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("clip", ["jfk", "lucier", "fleurs-de-000", "an4_2spk", "ami_dev00", "arctic_aew_axb",
-                                  "stereo_diarization"])
+                                  "stereo_diarization", "pyannote_sample"])
 def test_voices_and_turns_survive_what_another_machine_changes(campplus: Diarizer, single_voices: dict[str, Case],
                                                                several_voices: dict[str, Case], clip: str) -> None:
     """A 10 ms shift, −60 dBFS dither, an MP3 round trip and one thread instead of two: the same number of
